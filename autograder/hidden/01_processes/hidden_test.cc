@@ -1,0 +1,282 @@
+// Lab 01 hidden tests: the classic process bugs. Never shipped to students.
+// Each test names the bug it catches in a comment.
+
+#include <signal.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "labs/01_processes/processes.h"
+#include "testing/describe.h"
+#include "testing/guard.h"
+
+using namespace std::chrono_literals;
+using testing::join;
+using testing::run_guarded;
+
+namespace {
+
+std::string show(const lab01::ExitStatus& s) {
+  return s.exited ? join("exited", s.code) : join("signal", s.signal, s.core_dumped);
+}
+
+std::string big_input() {
+  std::string data;
+  for (int i = 0; data.size() < (1u << 20); ++i) data += "line " + std::to_string(i) + "\n";
+  return data;
+}
+
+// True once `pid` is gone or only a zombie (its parent may be slow to reap).
+bool dead(pid_t pid) {
+  for (int i = 0; i < 100; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return true;
+    auto close = line.rfind(')');
+    if (close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z') return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
+void on_alarm(int) {}
+
+}  // namespace
+
+// Bug: the exit status is used raw (or only WEXITSTATUS is read), so a death
+// by signal looks like an exit; stopped statuses are not rejected.
+TEST_CASE("decode_status reports death by a signal and rejects a stopped status",
+          "[lab01][task1][points=1]") {
+  auto result = run_guarded([] {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::signal(SIGTERM, SIG_DFL);
+      ::raise(SIGTERM);
+      ::_exit(0);
+    }
+    int raw = 0;
+    ::waitpid(pid, &raw, 0);
+    std::string seen = show(lab01::decode_status(raw));
+    try {
+      lab01::decode_status((SIGSTOP << 8) | 0x7f);
+      seen += " stopped accepted";
+    } catch (const std::invalid_argument&) {
+      seen += " stopped rejected";
+    }
+    return seen;
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == join("signal", SIGTERM, 0, "stopped rejected"));
+}
+
+// Bug: an empty argument vector reaches execvp (undefined behaviour, usually
+// a crash) instead of being rejected as a caller error.
+TEST_CASE("spawn and run reject an empty argument vector", "[lab01][task2][points=1]") {
+  auto result = run_guarded([] {
+    std::string seen;
+    for (int i = 0; i < 2; ++i) {
+      try {
+        if (i == 0) lab01::spawn({});
+        if (i == 1) lab01::run({});
+        seen += "accepted;";
+      } catch (const std::invalid_argument&) {
+        seen += "rejected;";
+      }
+    }
+    return join(seen, testing::has_children());
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "rejected;rejected; 0");
+}
+
+// Bug: waitpid interrupted by a signal (EINTR) is treated as an error.
+TEST_CASE("wait_for keeps waiting when a signal interrupts it", "[lab01][task2][points=1]") {
+  auto result = run_guarded([] {
+    struct sigaction action {};
+    action.sa_handler = on_alarm;  // No SA_RESTART: waitpid fails with EINTR.
+    ::sigaction(SIGALRM, &action, nullptr);
+    itimerval every{{0, 5000}, {0, 5000}};
+    ::setitimer(ITIMER_REAL, &every, nullptr);
+    std::string seen;
+    try {
+      seen = show(lab01::run({"sleep", "0.3"}));
+    } catch (const std::exception& e) {
+      seen = std::string("threw: ") + e.what();
+    }
+    itimerval off{};
+    ::setitimer(ITIMER_REAL, &off, nullptr);
+    return seen;
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "exited 0");
+}
+
+// Bug: the parent writes all input before reading any output; once both pipes
+// are full, parent and child wait for each other forever.
+TEST_CASE("capture moves a megabyte each way without deadlock", "[lab01][task3][points=1]") {
+  auto result = run_guarded(
+      [] {
+        const std::string data = big_input();
+        auto echoed = lab01::capture({"cat"}, data);
+        return join(echoed.out.size() == data.size(), echoed.out == data, show(echoed.status));
+      },
+      20s);
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "1 1 exited 0");
+}
+
+// Bug: pipe ends are leaked in the parent (fd leak) or the child is not
+// reaped, including when the program cannot be started.
+TEST_CASE("capture leaves no file descriptor open and no zombie", "[lab01][task3][points=1]") {
+  auto result = run_guarded([] {
+    int before = testing::count_open_fds();
+    for (int i = 0; i < 20; ++i) lab01::capture({"echo", "x"}, "ignored input");
+    bool threw = false;
+    try {
+      lab01::capture({"/nonexistent/lab01-program"});
+    } catch (const lab01::SpawnError&) {
+      threw = true;
+    }
+    int after = testing::count_open_fds();
+    return join(threw, after - before, testing::has_children());
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "1 0 0");
+}
+
+// Bug: a write end of some pipe stays open in the parent or in another stage,
+// so a reader never sees end of file and the pipeline hangs.
+TEST_CASE("pipeline of cat stages carries a megabyte and ends", "[lab01][task4][points=1]") {
+  auto result = run_guarded(
+      [] {
+        const std::string data = big_input();
+        auto r = lab01::pipeline({{"cat"}, {"cat"}, {"cat"}, {"cat"}}, data);
+        auto last = lab01::pipeline({{"true"}, {"sh", "-c", "cat >/dev/null; exit 5"}});
+        return join(r.out == data, show(r.status), show(last.status), testing::has_children());
+      },
+      20s);
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "1 exited 0 exited 5 0");
+}
+
+// Bug: a stage that cannot start leaves the earlier stages running, zombies
+// behind, or pipe ends open.
+TEST_CASE("pipeline with a missing program throws and cleans up", "[lab01][task4][points=1]") {
+  auto result = run_guarded([] {
+    int before = testing::count_open_fds();
+    std::string seen;
+    try {
+      lab01::pipeline({{"cat"}, {"/nonexistent/lab01-program"}, {"cat"}}, "data\n");
+      seen = "no exception";
+    } catch (const lab01::SpawnError& e) {
+      seen = join("SpawnError", e.error() == ENOENT);
+    }
+    try {
+      lab01::pipeline({{"cat"}, {}});
+    } catch (const std::invalid_argument&) {
+      seen += " rejected";
+    }
+    return join(seen, testing::count_open_fds() - before, testing::has_children());
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "SpawnError 1 rejected 0 0");
+}
+
+// Bug: only the child is killed, not its process group, so its own children
+// keep running after the deadline.
+TEST_CASE("run_with_timeout kills the program's children too", "[lab01][task5][points=1]") {
+  char path[] = "/tmp/lab01-grandchild-XXXXXX";
+  int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  auto result = run_guarded([&path] {
+    std::string script = std::string("sleep 30 & echo $! > ") + path + "; wait";
+    auto r = lab01::run_with_timeout({"sh", "-c", script}, 300ms);
+    pid_t grandchild = 0;
+    std::ifstream(path) >> grandchild;
+    return join(r.timed_out, grandchild > 0 && dead(grandchild));
+  });
+  ::unlink(path);
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "1 1");
+}
+
+// Bug: the destructor neither kills nor reaps, leaving a zombie or a running
+// orphan (or waits for the program to finish on its own).
+TEST_CASE("a Child destroyed while running is killed and reaped", "[lab01][task6][points=1]") {
+  auto result = run_guarded([] {
+    pid_t pid = -1;
+    auto start = std::chrono::steady_clock::now();
+    {
+      lab01::Child child({"sleep", "30"});
+      pid = child.pid();
+    }
+    auto took = std::chrono::steady_clock::now() - start;
+    return join(pid > 0, took < 5s, testing::has_children(), ::kill(pid, 0) == -1);
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "1 1 0 1");
+}
+
+// Bug: a moved-from Child still owns the process (double wait, double kill)
+// or move assignment drops the old process without reaping it.
+TEST_CASE("moving a Child transfers ownership exactly once", "[lab01][task6][points=1]") {
+  auto result = run_guarded([] {
+    lab01::Child a({"sh", "-c", "exit 4"});
+    lab01::Child b(std::move(a));
+    bool moved_from_empty = a.pid() == -1;
+    bool wait_on_empty_throws = false;
+    try {
+      a.wait();
+    } catch (const std::logic_error&) {
+      wait_on_empty_throws = true;
+    }
+    lab01::Child c({"sleep", "30"});
+    c = std::move(b);
+    auto status = c.wait();
+    return join(moved_from_empty, wait_on_empty_throws, show(status), testing::has_children());
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "1 1 exited 4 0");
+}
+
+// Bugs: the child returns into the caller (the rest of the program runs
+// twice), calls exit() and flushes a copy of the parent's stdio buffer (output
+// printed twice), or lets an exception escape into the caller's code.
+TEST_CASE("run_in_child ends the child with _exit and prints buffered output once",
+          "[lab01][task7][points=1]") {
+  auto result = run_guarded([] {
+    int fds[2];
+    if (::pipe(fds) != 0) return std::string("pipe failed");
+    int saved = ::dup(STDOUT_FILENO);
+    ::dup2(fds[1], STDOUT_FILENO);
+    ::close(fds[1]);
+    std::setvbuf(stdout, nullptr, _IOFBF, 4096);
+    std::printf("buffered-marker\n");  // Deliberately not flushed.
+    auto nine = lab01::run_in_child([] { return 9; });
+    auto threw = lab01::run_in_child([]() -> int { throw std::runtime_error("boom"); });
+    std::fflush(stdout);
+    ::dup2(saved, STDOUT_FILENO);
+    ::close(saved);
+    std::string out;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    size_t copies = 0;
+    for (size_t at = out.find("buffered-marker"); at != std::string::npos;
+         at = out.find("buffered-marker", at + 1)) {
+      ++copies;
+    }
+    return join(show(nine), show(threw), copies, testing::has_children());
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.deliveries == 1);
+  REQUIRE(result.report == "exited 9 exited 70 1 0");
+}

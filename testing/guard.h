@@ -1,0 +1,55 @@
+#pragma once
+
+/// @file
+/// @brief Run code under test in a guard child process, with a deadline.
+///
+/// Tests of process code must not let a buggy submission damage the test
+/// runner: a child that returns instead of calling `_exit` would run the rest
+/// of the suite twice, a leaked zombie or fd would blame the next test, and a
+/// hang would stop everything. `run_guarded` forks, runs the body in the child,
+/// sends back the string the body returns and `_exit`s; the parent waits with a
+/// deadline and kills the child's whole process group when it passes. Catch2
+/// assertions stay in the parent: the body only records.
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace testing {
+
+/// What happened to a guarded body.
+struct GuardResult {
+  /// The body returned (or threw) and the guard child exited normally.
+  bool finished = false;
+  /// The deadline passed; the guard child's process group was killed.
+  bool timed_out = false;
+  /// The string the body returned, or "exception: <what>" if it threw.
+  std::string report;
+  /// How the guard child ended, in words (for failure messages).
+  std::string how_it_ended;
+  /// How many times the body's report was delivered. More than one means a
+  /// process forked inside the body came back through the guard (returned
+  /// from its function instead of calling `_exit`).
+  int deliveries = 0;
+};
+
+/// Runs `body` in a forked child in its own process group and returns what it
+/// reported. Never throws for anything the body does; throws std::system_error
+/// only when fork or pipe fail in the parent.
+GuardResult run_guarded(const std::function<std::string()>& body,
+                        std::chrono::milliseconds deadline = std::chrono::seconds(10));
+
+/// Number of open file descriptors of the calling process (from /proc/self/fd).
+int count_open_fds();
+
+/// Reaps every already-exited child of the calling process without blocking
+/// and returns how many there were (zombies left behind by code under test).
+int reap_zombies();
+
+/// True if the calling process has any child at all, running or exited.
+bool has_children();
+
+/// Runs `argv` through /bin/sh -c for fixtures; returns true on exit status 0.
+bool shell_ok(const std::string& command);
+
+}  // namespace testing
