@@ -4,10 +4,16 @@
 // report; Catch2 v2 cannot expand environment variables in `-o`, so this main
 // adds `-r xml -o $XML_OUTPUT_FILE` itself unless the caller chose a reporter.
 // The grader always passes its own `-r xml -o FILE` and a cleared environment.
+//
+// `--proctor-list` prints every registered test case as one line
+// "name<TAB>tags" and exits: the grader reads it from a build that links only
+// kit code (the skeleton), so the list of expected test cases never comes from
+// a submission.
 
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -26,9 +32,19 @@ bool chooses_reporter(int argc, char** argv) {
   return false;
 }
 
+int list_test_cases() {
+  for (const Catch::TestCase& test : Catch::getRegistryHub().getTestCaseRegistry().getAllTests()) {
+    std::string tags;
+    for (const std::string& tag : test.getTestCaseInfo().tags) tags += "[" + tag + "]";
+    std::printf("%s\t%s\n", test.getTestCaseInfo().name.c_str(), tags.c_str());
+  }
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string_view(argv[1]) == "--proctor-list") return list_test_cases();
   std::vector<char*> args(argv, argv + argc);
   std::string reporter = "-r";
   std::string xml = "xml";

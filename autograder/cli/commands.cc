@@ -1,0 +1,265 @@
+#include "autograder/cli/commands.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "autograder/core/grade.h"
+#include "autograder/core/process.h"
+#include "autograder/core/report.h"
+#include "autograder/core/selftest.h"
+#include "autograder/core/stage.h"
+
+namespace proctor::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool stderr_is_tty() {
+  static const bool tty = ::isatty(STDERR_FILENO);
+  return tty;
+}
+
+// Progress goes to stderr, rewriting one line on a terminal.
+void progress(const std::string& line) {
+  const bool tty = stderr_is_tty();
+  if (tty) {
+    std::fprintf(stderr, "\r\033[K%s", line.c_str());
+  } else {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+}
+
+void end_progress() {
+  if (stderr_is_tty()) std::fprintf(stderr, "\r\033[K");
+}
+
+// Grading options shared by every command; a log file gets fewer progress lines.
+GradeOptions options_for(const Common& common) {
+  GradeOptions options;
+  options.jobs = common.jobs > 0 ? common.jobs
+                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.progress = progress;
+  options.progress_interval = std::chrono::milliseconds(stderr_is_tty() ? 200 : 15000);
+  return options;
+}
+
+// True if `dir` holds one of the lab's files itself (rather than one folder or
+// archive per student).
+bool looks_like_one_submission(const Lab& lab, const fs::path& dir) {
+  for (const auto& file : lab.student_files) {
+    if (fs::exists(dir / file) || fs::exists(dir / "labs" / lab.id / file)) return true;
+  }
+  return false;
+}
+
+std::string id_of(const fs::path& path) {
+  std::string name = path.filename().string();
+  for (const char* suffix : {".tar.gz", ".tgz", ".tar", ".zip"}) {
+    std::string s = suffix;
+    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+      name.resize(name.size() - s.size());
+      break;
+    }
+  }
+  return safe_id(name);
+}
+
+// Expands the command line's submissions: a class folder becomes one
+// submission per entry. Ids stay unique.
+std::vector<Submission> collect(const Lab& lab, const std::vector<std::string>& paths) {
+  std::vector<Submission> out;
+  auto add = [&out](const fs::path& path) {
+    std::string id = id_of(path);
+    std::string unique = id;
+    for (int n = 2; std::any_of(out.begin(), out.end(),
+                                [&](const Submission& s) { return s.id == unique; });
+         ++n) {
+      unique = id + "-" + std::to_string(n);
+    }
+    out.push_back({unique, fs::absolute(path)});
+  };
+  for (const auto& raw : paths) {
+    fs::path path(raw);
+    if (!fs::exists(path)) throw std::runtime_error("cannot open '" + raw + "': No such file or directory");
+    if (fs::is_directory(path) && !looks_like_one_submission(lab, path)) {
+      std::vector<fs::path> entries;
+      for (const auto& entry : fs::directory_iterator(path)) {
+        if (entry.is_directory() || is_archive(entry.path())) entries.push_back(entry.path());
+      }
+      std::sort(entries.begin(), entries.end());
+      if (entries.empty()) {
+        throw std::runtime_error("'" + raw + "' holds neither " + lab.student_files.front() +
+                                 " nor one folder or archive per student");
+      }
+      for (const auto& entry : entries) add(entry);
+    } else {
+      add(path);
+    }
+  }
+  return out;
+}
+
+std::string class_table(const std::vector<SubmissionResult>& results) {
+  std::vector<int> tasks;
+  for (const auto& result : results) {
+    for (const auto& task : task_scores(result)) {
+      if (std::find(tasks.begin(), tasks.end(), task.task) == tasks.end()) tasks.push_back(task.task);
+    }
+  }
+  std::sort(tasks.begin(), tasks.end());
+  std::size_t width = 10;
+  for (const auto& result : results) width = std::max(width, result.id.size() + 2);
+  std::string out = std::string("  ") + "Submission" + std::string(width - 10, ' ');
+  for (int task : tasks) out += "T" + std::to_string(task) + "    ";
+  out += "Score   Status\n";
+  for (const auto& result : results) {
+    out += "  " + result.id + std::string(width - result.id.size(), ' ');
+    auto scores = task_scores(result);
+    for (int task : tasks) {
+      std::string cell = "-";
+      for (const auto& s : scores) {
+        if (s.task == task) cell = format_points(s.score) + "/" + format_points(s.max_score);
+      }
+      out += cell + std::string(cell.size() < 6 ? 6 - cell.size() : 1, ' ');
+    }
+    std::string score = format_points(result.score()) + "/" + format_points(result.max_score());
+    out += score + std::string(score.size() < 8 ? 8 - score.size() : 1, ' ') +
+           to_string(result.status) + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+void error(const std::string& message) { std::cerr << "proctor: error: " << message << "\n"; }
+
+int grade(const Kit& kit, const std::string& lab_name, const std::vector<std::string>& paths,
+          const fs::path& out_root, bool regrade, const Common& common) {
+  const Lab& lab = kit.find(lab_name);
+  const fs::path out = fs::absolute(out_root);
+  std::vector<Submission> all = collect(lab, paths);
+  std::vector<Submission> todo;
+  for (const auto& submission : all) {
+    if (regrade || !fs::exists(out / submission.id / "results.json")) todo.push_back(submission);
+  }
+  if (todo.size() < all.size()) {
+    std::cout << "Skipping " << all.size() - todo.size()
+              << " submission(s) already graded in " << out.string() << " (--regrade to redo)\n";
+  }
+  GradeOptions options = options_for(common);
+  std::mutex lock;
+  options.on_result = [&](const SubmissionResult& result) {
+    std::lock_guard<std::mutex> guard(lock);
+    write_submission_outputs(result, out / result.id);
+  };
+  if (!todo.empty()) grade(kit, lab, todo, options);
+  end_progress();
+
+  std::vector<SubmissionResult> results;
+  for (const auto& submission : all) {
+    std::ifstream in(out / submission.id / "results.json");
+    results.push_back(from_gradescope_results(nlohmann::json::parse(in)));
+  }
+  if (all.size() == 1) {
+    std::ifstream in(out / all.front().id / "report.txt");
+    std::cout << in.rdbuf();
+    std::cout << "Results: " << (out / all.front().id).string() << "\n";
+    return 0;
+  }
+  write_atomically(out / "gradebook.csv", gradebook_csv(results));
+  write_atomically(out / "summary.txt", class_summary(results));
+  std::cout << class_table(results) << "\n" << class_summary(results) << "\nGradebook: "
+            << (out / "gradebook.csv").string() << "\nReports:   " << out.string()
+            << "/<student>/report.txt\n";
+  return 0;
+}
+
+int check(const Kit& kit, const std::string& lab_name, const Common& common) {
+  const Lab& lab = kit.find(lab_name);
+  GradeOptions options = options_for(common);
+  options.public_only = true;
+  auto results = grade(kit, lab, {{"work", lab.dir}}, options);
+  end_progress();
+  const SubmissionResult& result = results.front();
+  std::cout << text_report(result);
+  if (lab.has_hidden_tests) {
+    std::cout << "(public tests only: the grader also runs hidden tests on the same tasks)\n";
+  }
+  return 0;
+}
+
+int demo(const Kit& kit, const fs::path& out_root, const Common& common) {
+  const fs::path out = fs::absolute(out_root);
+  for (const Lab& lab : kit.labs()) {
+    std::vector<Submission> submissions;
+    if (lab.has_solution) submissions.push_back({"reference", kit.root() / "solutions" / lab.id});
+    submissions.push_back({"skeleton", lab.dir});
+    const fs::path samples = kit.root() / "autograder" / "samples" / lab.id;
+    if (fs::is_directory(samples)) {
+      for (const auto& sample : collect(lab, {samples.string()})) submissions.push_back(sample);
+    }
+    GradeOptions options = options_for(common);
+    std::mutex lock;
+    options.on_result = [&](const SubmissionResult& result) {
+      std::lock_guard<std::mutex> guard(lock);
+      write_submission_outputs(result, out / lab.id / result.id);
+    };
+    auto results = grade(kit, lab, submissions, options);
+    end_progress();
+    write_atomically(out / lab.id / "gradebook.csv", gradebook_csv(results));
+    std::cout << "Lab " << lab.id << ": " << lab.title << "\n";
+    for (const auto& result : results) {
+      if (result.id == "reference" || result.id == "skeleton") {
+        std::cout << "\n" << result.id << ":\n" << task_table(result);
+      }
+    }
+    std::cout << "\n" << class_table(results) << "\nReports: " << (out / lab.id).string()
+              << "/<submission>/report.txt\n\n";
+  }
+  return 0;
+}
+
+int selftest(const Kit& kit, const Common& common) {
+  int passed = 0;
+  int failed = 0;
+  std::cout << "== kit unit tests (bazel test //...)\n" << std::flush;
+  Exit unit = run_logged({"bazel", "test", "--color=no", "--curses=no", "//..."}, kit.root(), "");
+  if (unit.ok()) {
+    ++passed;
+  } else {
+    ++failed;
+    std::cout << "FAILED: kit unit tests (" << unit.describe() << ")\n";
+  }
+  std::cout << "== isolation: " << isolation().describe() << "\n";
+  for (const Lab& lab : kit.labs()) {
+    std::cout << "== invariant for lab " << lab.id << "\n" << std::flush;
+    auto violations = check_invariant(kit, lab, options_for(common));
+    end_progress();
+    if (violations.empty()) {
+      ++passed;
+      std::cout << "ok: every graded test of lab " << lab.id
+                << " passes on the reference and fails on the skeleton (";
+      for (std::size_t i = 0; i < lab.selftest_configs.size(); ++i) {
+        std::cout << (i ? ", " : "") << lab.selftest_configs[i];
+      }
+      std::cout << ")\n";
+    } else {
+      ++failed;
+      for (const auto& v : violations) {
+        std::cout << "VIOLATION lab " << v.lab << " [" << v.config << "] " << v.side << ": "
+                  << v.test << "\n    " << v.detail << "\n";
+      }
+    }
+  }
+  std::cout << "selftest: " << passed << " passed, " << failed << " failed\n";
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace proctor::cli

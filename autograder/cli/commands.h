@@ -1,0 +1,38 @@
+#pragma once
+
+/// @file
+/// @brief The `proctor` subcommands, each a function returning an exit code:
+/// 0 done (graded, whatever the score), 1 could not do it, 2 usage.
+/// @ingroup grader
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "autograder/core/lab.h"
+
+namespace proctor::cli {
+
+/// Options common to every command.
+struct Common {
+  /// Parallel test runs; 0 means the machine's core count.
+  int jobs = 0;
+};
+
+/// `proctor grade LAB SUBMISSION... [--out DIR] [--regrade]`.
+int grade(const Kit& kit, const std::string& lab, const std::vector<std::string>& submissions,
+          const std::filesystem::path& out, bool regrade, const Common& common);
+
+/// `proctor check LAB`: public tests against the student's own work tree.
+int check(const Kit& kit, const std::string& lab, const Common& common);
+
+/// `proctor demo`: grades the bundled sample submissions of every lab.
+int demo(const Kit& kit, const std::filesystem::path& out, const Common& common);
+
+/// `proctor selftest`: kit unit tests, then the invariant for every lab.
+int selftest(const Kit& kit, const Common& common);
+
+/// Prints `proctor: error: <message>` on stderr.
+void error(const std::string& message);
+
+}  // namespace proctor::cli

@@ -1,0 +1,126 @@
+#include "autograder/core/bazel.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "autograder/core/process.h"
+
+namespace proctor {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string strip_newline(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+Bazel::Bazel(fs::path workspace, fs::path scratch)
+    : workspace_(std::move(workspace)), scratch_(std::move(scratch)) {
+  fs::create_directories(scratch_);
+}
+
+std::vector<std::string> Bazel::config_flags(const Config& config) {
+  if (config == "plain") return {};
+  return {"--config=" + config};
+}
+
+BuildResult Bazel::build(const std::vector<std::string>& targets, const Config& config) {
+  BuildResult result;
+  const std::string tag = config + "-" + std::to_string(invocation_++);
+  const fs::path events = scratch_ / ("build-" + tag + ".json");
+  result.log = scratch_ / ("build-" + tag + ".log");
+  std::vector<std::string> argv{"bazel", "build", "--keep_going", "--color=no", "--curses=no",
+                                "--build_event_json_file=" + events.string()};
+  for (const auto& flag : config_flags(config)) argv.push_back(flag);
+  argv.push_back("--");
+  argv.insert(argv.end(), targets.begin(), targets.end());
+  fs::remove(events);
+  run_logged(argv, workspace_, result.log);
+  if (!fs::exists(events)) {
+    throw std::runtime_error("bazel did not run; see " + result.log.string());
+  }
+  for (const auto& target : targets) result.built[target] = false;
+  std::ifstream in(events);
+  std::string line;
+  std::map<std::string, std::string> action_errors;
+  while (std::getline(in, line)) {
+    json event = json::parse(line, nullptr, false);
+    if (event.is_discarded() || !event.contains("id")) continue;
+    const json& id = event["id"];
+    if (id.contains("targetCompleted")) {
+      const std::string label = id["targetCompleted"].value("label", "");
+      bool ok = event.contains("completed") && event["completed"].value("success", false);
+      if (result.built.count(label)) result.built[label] = ok;
+    } else if (id.contains("actionCompleted") && event.contains("action")) {
+      const json& action = event["action"];
+      if (action.value("success", true)) continue;
+      std::string label = action.value("label", id["actionCompleted"].value("label", ""));
+      std::string text;
+      if (action.contains("stderr")) {
+        std::string uri = action["stderr"].value("uri", "");
+        if (uri.rfind("file://", 0) == 0) text = read_file(uri.substr(7));
+      }
+      action_errors[label] += text;
+    }
+  }
+  // A test binary fails to build because its submission's library did not
+  // compile: report the library's errors under every target of that package.
+  for (auto& [target, ok] : result.built) {
+    if (ok) continue;
+    const std::string package = target.substr(0, target.find(':'));
+    std::string errors;
+    for (const auto& [label, text] : action_errors) {
+      if (label == target || label.rfind(package + ":", 0) == 0) errors += text;
+    }
+    if (errors.empty()) errors = "the build failed; Bazel's log: " + result.log.string();
+    result.errors[target] = errors;
+  }
+  return result;
+}
+
+fs::path Bazel::bin_dir(const Config& config) {
+  auto found = bin_dirs_.find(config);
+  if (found != bin_dirs_.end()) return found->second;
+  std::vector<std::string> argv{"bazel", "info"};
+  for (const auto& flag : config_flags(config)) argv.push_back(flag);
+  argv.push_back("bazel-bin");
+  fs::path dir = strip_newline(run_output(argv, workspace_, scratch_ / ("info-" + config + ".log")));
+  bin_dirs_[config] = dir;
+  return dir;
+}
+
+std::string first_errors(const std::string& log, const std::string& strip, int max_lines) {
+  std::istringstream in(log);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    for (auto at = line.find(strip); !strip.empty() && at != std::string::npos;
+         at = line.find(strip)) {
+      line.erase(at, strip.size());
+    }
+    lines.push_back(line);
+  }
+  size_t first = 0;
+  while (first < lines.size() && lines[first].find("error") == std::string::npos) ++first;
+  if (first == lines.size()) first = 0;
+  // Keep the "In function ..." context line just before the first error.
+  if (first > 0 && lines[first - 1].find(": In ") != std::string::npos) --first;
+  std::string out;
+  int kept = 0;
+  for (size_t i = first; i < lines.size() && kept < max_lines; ++i, ++kept) out += lines[i] + "\n";
+  if (lines.size() - first > static_cast<size_t>(max_lines)) out += "[... more errors cut ...]\n";
+  return out;
+}
+
+}  // namespace proctor

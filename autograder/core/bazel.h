@@ -1,0 +1,55 @@
+#pragma once
+
+/// @file
+/// @brief Driving Bazel: one invocation builds many targets, results per target.
+/// @ingroup grader
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "autograder/core/lab.h"
+
+namespace proctor {
+
+/// What a `bazel build --keep_going` said about each requested target.
+struct BuildResult {
+  /// Label -> built successfully.
+  std::map<std::string, bool> built;
+  /// Label -> compiler or linker errors of the failed actions behind it.
+  std::map<std::string, std::string> errors;
+  /// Where Bazel's own console output went.
+  std::filesystem::path log;
+};
+
+/// A Bazel workspace, driven through the `bazel` command.
+class Bazel {
+ public:
+  /// @param workspace The folder holding WORKSPACE.
+  /// @param scratch A folder for logs and build event files.
+  Bazel(std::filesystem::path workspace, std::filesystem::path scratch);
+
+  /// Builds `targets` in `config` ("plain" or a .bazelrc config name),
+  /// continuing past failures. Never throws for a failed target.
+  /// @throws std::runtime_error if Bazel itself cannot run.
+  BuildResult build(const std::vector<std::string>& targets, const Config& config);
+
+  /// The folder holding built binaries for `config` (`bazel info bazel-bin`).
+  std::filesystem::path bin_dir(const Config& config);
+
+  /// The `--config=` flags for `config` (none for "plain").
+  static std::vector<std::string> config_flags(const Config& config);
+
+ private:
+  std::filesystem::path workspace_;
+  std::filesystem::path scratch_;
+  std::map<Config, std::filesystem::path> bin_dirs_;
+  int invocation_ = 0;
+};
+
+/// Keeps the lines of a compiler log that matter to a student: errors first,
+/// with their context, at most `max_lines`; paths under `strip` are shortened.
+std::string first_errors(const std::string& log, const std::string& strip, int max_lines = 40);
+
+}  // namespace proctor

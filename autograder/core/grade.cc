@@ -1,0 +1,294 @@
+#include "autograder/core/grade.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "autograder/core/bazel.h"
+#include "autograder/core/process.h"
+#include "autograder/core/stage.h"
+
+namespace proctor {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// The kit's own skeleton is staged beside the submissions: its binaries are
+// built from kit code only, so the list of expected test cases comes from
+// there and never from a submission. Ids starting with '_' are reserved.
+constexpr char kSkeletonId[] = "_skeleton";
+
+// How much of a failing run's output a message keeps.
+constexpr std::size_t kOutputInMessage = 3000;
+
+struct TestBinary {
+  std::string target;  // "public_test" or "hidden_test"
+  bool hidden = false;
+  std::vector<TestCaseInfo> cases;
+};
+
+struct Job {
+  std::size_t submission;
+  std::size_t binary;
+  std::size_t test;
+  Config config;
+  int run;
+};
+
+// What one run of one test case says.
+struct RunVerdict {
+  bool passed = false;
+  std::string message;
+  double seconds = 0;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string tail(const std::string& text, std::size_t size) {
+  return text.size() <= size ? text : "[...]\n" + text.substr(text.size() - size);
+}
+
+std::vector<std::string> test_environment(const fs::path& home) {
+  return {
+      "PATH=/usr/local/bin:/usr/bin:/bin",
+      "HOME=" + home.string(),
+      "TMPDIR=" + home.string(),
+      "LANG=C.UTF-8",
+      // Sanitizer findings end the process with a failure exit code.
+      "ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:exitcode=86",
+      "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87",
+      "TSAN_OPTIONS=halt_on_error=0:exitcode=66:second_deadlock_stack=1",
+  };
+}
+
+RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const fs::path& scratch,
+                   const Lab& lab) {
+  const fs::path home = scratch / "home";
+  const fs::path xml = scratch / "report.xml";
+  fs::create_directories(home);
+  Confinement limits;
+  limits.deadline = std::chrono::seconds(lab.test_timeout_seconds);
+  limits.cwd = home;
+  limits.env = test_environment(home);
+  Confined run = run_confined(
+      {binary.string(), escape_test_spec(test.name), "-r", "xml", "-o", xml.string()}, limits);
+  RunVerdict verdict;
+  verdict.seconds = run.seconds;
+  CaseVerdict report = read_case_verdict(read_file(xml), test.name);
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  if (run.exit.timed_out) {
+    verdict.message = "did not finish within " + std::to_string(lab.test_timeout_seconds) +
+                      " s; the whole process tree was killed";
+  } else if (!report.problem.empty()) {
+    verdict.message = report.problem + " (the process ended with " + run.exit.describe() + ")";
+    if (!report.messages.empty()) verdict.message += "\n" + report.messages;
+  } else if (!report.success) {
+    verdict.message = report.messages.empty() ? "failed" : report.messages;
+  } else if (!run.exit.ok()) {
+    verdict.message = "the assertions passed, but the process ended with " +
+                      run.exit.describe() + " (a sanitizer finding or a crash at exit)";
+  } else {
+    verdict.passed = true;
+    return verdict;
+  }
+  if (!run.output.empty()) verdict.message += "\n--- output ---\n" + tail(run.output, kOutputInMessage);
+  return verdict;
+}
+
+std::vector<TestCaseInfo> list_cases(const fs::path& binary) {
+  return parse_test_list(run_output({binary.string(), "--proctor-list"}, binary.parent_path()));
+}
+
+std::string format_eta(double seconds) {
+  int s = static_cast<int>(seconds + 0.5);
+  return s >= 60 ? std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s"
+                 : std::to_string(s) + "s";
+}
+
+}  // namespace
+
+std::string to_string(Status status) {
+  switch (status) {
+    case Status::graded:
+      return "graded";
+    case Status::build_error:
+      return "build_error";
+    case Status::rejected:
+      return "rejected";
+  }
+  return "unknown";
+}
+
+double SubmissionResult::score() const {
+  double total = 0;
+  for (const auto& test : tests) total += test.score;
+  return total;
+}
+
+double SubmissionResult::max_score() const {
+  double total = 0;
+  for (const auto& test : tests) total += test.info.points;
+  return total;
+}
+
+std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
+                                    const std::vector<Submission>& submissions,
+                                    const GradeOptions& options) {
+  const std::vector<Config> configs = options.configs.empty() ? lab.grade_configs : options.configs;
+  const int runs = options.runs > 0 ? options.runs : lab.runs;
+  auto say = [&](const std::string& line) {
+    if (options.progress) options.progress(line);
+  };
+  Bazel bazel(kit.root(), kit.work_dir() / "logs");
+
+  std::vector<TestBinary> binaries{{"public_test", false, {}}};
+  if (lab.has_hidden_tests && !options.public_only) binaries.push_back({"hidden_test", true, {}});
+
+  // Stage: the skeleton first, then every submission.
+  say("staging " + std::to_string(submissions.size()) + " submission(s) of lab " + lab.id);
+  const Staged skeleton = stage_submission(kit, lab, kSkeletonId, lab.dir);
+  if (!skeleton.problem.empty()) throw std::runtime_error("cannot stage the skeleton: " + skeleton.problem);
+  std::vector<Staged> staged;
+  std::vector<SubmissionResult> results(submissions.size());
+  for (std::size_t i = 0; i < submissions.size(); ++i) {
+    staged.push_back(stage_submission(kit, lab, submissions[i].id, submissions[i].path));
+    SubmissionResult& result = results[i];
+    result.id = submissions[i].id;
+    result.lab = lab.id;
+    result.source = submissions[i].path;
+    result.ignored = staged[i].ignored;
+    result.missing = staged[i].missing;
+    if (!staged[i].problem.empty()) {
+      result.status = Status::rejected;
+      result.problem = staged[i].problem;
+    }
+  }
+
+  // Build: one Bazel invocation per configuration for the whole batch.
+  std::map<Config, fs::path> bin_dirs;
+  for (const Config& config : configs) {
+    std::vector<std::string> targets;
+    for (const auto& binary : binaries) targets.push_back(skeleton.label(binary.target));
+    for (std::size_t i = 0; i < staged.size(); ++i) {
+      if (results[i].status != Status::graded) continue;
+      for (const auto& binary : binaries) targets.push_back(staged[i].label(binary.target));
+    }
+    say("building " + std::to_string(targets.size()) + " test binaries (" + config + ")");
+    BuildResult build = bazel.build(targets, config);
+    for (const auto& binary : binaries) {
+      const std::string label = skeleton.label(binary.target);
+      if (!build.built[label]) {
+        throw std::runtime_error("the kit's own " + binary.target + " for lab " + lab.id +
+                                 " does not build (" + config + "):\n" +
+                                 first_errors(build.errors[label], "") +
+                                 "Bazel's log: " + build.log.string());
+      }
+    }
+    for (std::size_t i = 0; i < staged.size(); ++i) {
+      if (results[i].status != Status::graded) continue;
+      for (const auto& binary : binaries) {
+        const std::string label = staged[i].label(binary.target);
+        if (build.built[label]) continue;
+        results[i].status = Status::build_error;
+        results[i].problem = first_errors(build.errors[label], staged[i].package + "/");
+        break;
+      }
+    }
+    bin_dirs[config] = bazel.bin_dir(config);
+  }
+
+  // The expected test cases, from the skeleton's binaries.
+  for (auto& binary : binaries) {
+    binary.cases = list_cases(bin_dirs[configs.front()] / skeleton.package / binary.target);
+  }
+  std::vector<Job> jobs;
+  std::vector<std::size_t> pending(results.size(), 0);
+  for (std::size_t s = 0; s < results.size(); ++s) {
+    for (std::size_t b = 0; b < binaries.size(); ++b) {
+      for (std::size_t t = 0; t < binaries[b].cases.size(); ++t) {
+        TestResult test;
+        test.info = binaries[b].cases[t];
+        test.hidden = binaries[b].hidden;
+        test.passed = results[s].status == Status::graded;
+        if (!test.passed) test.message = "not run: the submission " +
+                                         std::string(results[s].status == Status::build_error
+                                                          ? "does not build"
+                                                          : "was rejected");
+        results[s].tests.push_back(test);
+        if (results[s].status != Status::graded) continue;
+        for (const Config& config : configs) {
+          for (int run = 1; run <= runs; ++run) jobs.push_back({s, b, t, config, run});
+        }
+        pending[s] += configs.size() * static_cast<std::size_t>(runs);
+      }
+    }
+  }
+  // Tests are stored per submission in binary order; find a job's slot.
+  std::vector<std::size_t> binary_offset(binaries.size(), 0);
+  for (std::size_t b = 1; b < binaries.size(); ++b) {
+    binary_offset[b] = binary_offset[b - 1] + binaries[b - 1].cases.size();
+  }
+
+  std::mutex lock;
+  std::atomic<std::size_t> next{0};
+  std::size_t done = 0;
+  const auto started = Clock::now();
+  auto last_progress = started;
+  const bool describe_run = configs.size() > 1 || runs > 1;
+  auto finish = [&](std::size_t s) {
+    SubmissionResult& result = results[s];
+    for (auto& test : result.tests) test.score = test.passed ? test.info.points : 0;
+    if (options.on_result) options.on_result(result);
+  };
+  // Submissions with nothing to run are finished at once.
+  for (std::size_t s = 0; s < results.size(); ++s) {
+    if (pending[s] == 0) finish(s);
+  }
+  auto worker = [&](int worker_id) {
+    for (std::size_t j = next++; j < jobs.size(); j = next++) {
+      const Job& job = jobs[j];
+      const TestBinary& binary = binaries[job.binary];
+      const fs::path path = bin_dirs[job.config] / staged[job.submission].package / binary.target;
+      const fs::path scratch = kit.work_dir() / "runs" / (std::to_string(::getpid()) + "-" +
+                                                          std::to_string(worker_id));
+      RunVerdict verdict = run_one(path, binary.cases[job.test], scratch, lab);
+      std::lock_guard<std::mutex> guard(lock);
+      TestResult& test = results[job.submission].tests[binary_offset[job.binary] + job.test];
+      test.seconds = std::max(test.seconds, verdict.seconds);
+      if (!verdict.passed && test.passed) {
+        test.passed = false;
+        test.message = describe_run ? "[" + job.config + ", run " + std::to_string(job.run) +
+                                          " of " + std::to_string(runs) + "] " + verdict.message
+                                    : verdict.message;
+      }
+      results[job.submission].seconds += verdict.seconds;
+      ++done;
+      if (--pending[job.submission] == 0) finish(job.submission);
+      auto now = Clock::now();
+      if (now - last_progress >= options.progress_interval || done == jobs.size()) {
+        last_progress = now;
+        double elapsed = std::chrono::duration<double>(now - started).count();
+        double eta = elapsed / static_cast<double>(done) * static_cast<double>(jobs.size() - done);
+        say("ran " + std::to_string(done) + "/" + std::to_string(jobs.size()) +
+            " test runs, about " + format_eta(eta) + " left");
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int w = 0; w < std::max(1, options.jobs); ++w) workers.emplace_back(worker, w);
+  for (auto& thread : workers) thread.join();
+  return results;
+}
+
+}  // namespace proctor

@@ -1,0 +1,387 @@
+#include "autograder/core/process.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+namespace proctor {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void throw_errno(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+// Owns a file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    reset(std::exchange(other.fd_, -1));
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_;
+};
+
+std::pair<Fd, Fd> make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe2");
+  return {Fd(fds[0]), Fd(fds[1])};
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+Exit decode(int status) {
+  Exit exit;
+  if (WIFEXITED(status)) {
+    exit.exited = true;
+    exit.code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    exit.signal = WTERMSIG(status);
+  }
+  return exit;
+}
+
+pid_t wait_retrying(pid_t pid, int* status, int options) {
+  for (;;) {
+    pid_t r = ::waitpid(pid, status, options);
+    if (r >= 0 || errno != EINTR) return r;
+  }
+}
+
+void write_all(int fd, const void* data, size_t size) {
+  auto* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, bytes, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    bytes += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+constexpr char kPidsRoot[] = "/sys/fs/cgroup/pids";
+
+// Gives the calling process (pid 1 of a new PID namespace, in a new mount
+// namespace) a /proc that shows its own namespace, so that pids the tests see
+// and /proc/<pid> agree. Async-signal-safe.
+bool mount_own_proc() {
+  return ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+         ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0;
+}
+
+// Flags for unshare() that give a new PID and mount namespace here, or -1 if
+// none do.
+int probe_pid_namespace() {
+  for (int flags : {CLONE_NEWPID | CLONE_NEWNS, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS}) {
+    pid_t child = ::fork();
+    if (child < 0) return -1;
+    if (child == 0) {
+      if (::unshare(flags) != 0) ::_exit(1);
+      pid_t inner = ::fork();
+      if (inner < 0) ::_exit(1);
+      if (inner == 0) ::_exit(::getpid() == 1 && mount_own_proc() ? 0 : 1);
+      int status = 0;
+      ::waitpid(inner, &status, 0);
+      ::_exit(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1);
+    }
+    int status = 0;
+    wait_retrying(child, &status, 0);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return flags;
+  }
+  return -1;
+}
+
+int& namespace_flags() {
+  static int flags = -1;
+  return flags;
+}
+
+fs::path pids_parent() { return fs::path(kPidsRoot) / ("proctor-" + std::to_string(::getpid())); }
+
+bool probe_pids_cgroup() {
+  std::error_code ec;
+  if (!fs::exists(fs::path(kPidsRoot) / "cgroup.procs", ec)) return false;
+  fs::create_directories(pids_parent(), ec);
+  if (ec || !fs::exists(pids_parent() / "pids.max", ec)) return false;
+  std::atexit([] { ::rmdir(pids_parent().c_str()); });
+  return true;
+}
+
+// A per-run pids cgroup (v1). Removed, with anything still in it killed, on
+// destruction.
+class PidsCgroup {
+ public:
+  PidsCgroup(int max_processes) {
+    static std::atomic<unsigned> counter{0};
+    path_ = pids_parent() / ("run-" + std::to_string(counter++));
+    std::error_code ec;
+    fs::create_directory(path_, ec);
+    if (ec) {
+      path_.clear();
+      return;
+    }
+    std::ofstream(path_ / "pids.max") << max_processes;
+  }
+  ~PidsCgroup() {
+    if (path_.empty()) return;
+    for (int round = 0; round < 100; ++round) {
+      std::ifstream procs(path_ / "cgroup.procs");
+      pid_t pid;
+      bool any = false;
+      while (procs >> pid) {
+        ::kill(pid, SIGKILL);
+        any = true;
+      }
+      if (!any && ::rmdir(path_.c_str()) == 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  bool active() const { return !path_.empty(); }
+  void add(pid_t pid) const { std::ofstream(path_ / "cgroup.procs") << pid; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_capped(int fd, size_t cap) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return "";
+  const size_t size = static_cast<size_t>(st.st_size);
+  auto read_at = [fd](size_t offset, size_t count) {
+    std::string data(count, '\0');
+    ssize_t n = ::pread(fd, data.data(), count, static_cast<off_t>(offset));
+    data.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    return data;
+  };
+  if (size <= cap) return read_at(0, size);
+  const size_t half = cap / 2;
+  return read_at(0, half) + "\n[... " + std::to_string(size - 2 * half) +
+         " bytes of output cut ...]\n" + read_at(size - half, half);
+}
+
+}  // namespace
+
+std::string Exit::describe() const {
+  if (timed_out) return "timed out";
+  if (exited) return "exit code " + std::to_string(code);
+  return "killed by signal " + std::to_string(signal) + " (" + ::strsignal(signal) + ")";
+}
+
+std::string Isolation::describe() const {
+  std::string out = pid_namespace ? "PID and mount namespace per run"
+                                  : "process group per run (no PID namespace)";
+  out += pids_cgroup ? ", pids cgroup limit" : ", no pids cgroup (fork bombs are not capped)";
+  return out;
+}
+
+const Isolation& isolation() {
+  static const Isolation detected = [] {
+    Isolation found;
+    namespace_flags() = probe_pid_namespace();
+    found.pid_namespace = namespace_flags() != -1;
+    found.pids_cgroup = probe_pids_cgroup();
+    return found;
+  }();
+  return detected;
+}
+
+Exit run_logged(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log) {
+  Fd out;
+  if (!log.empty()) {
+    out.reset(::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (out.get() < 0) throw_errno("cannot open '" + log.string() + "'");
+  }
+  auto args = c_strings(argv);
+  pid_t pid = ::fork();
+  if (pid < 0) throw_errno("fork");
+  if (pid == 0) {
+    if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+    if (out.get() >= 0) {
+      ::dup2(out.get(), STDOUT_FILENO);
+      ::dup2(out.get(), STDERR_FILENO);
+    }
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  wait_retrying(pid, &status, 0);
+  return decode(status);
+}
+
+std::string run_output(const std::vector<std::string>& argv, const fs::path& cwd,
+                       const fs::path& errors) {
+  auto [read_end, write_end] = make_pipe();
+  Fd error_log;
+  if (!errors.empty()) {
+    error_log.reset(::open(errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (error_log.get() < 0) throw_errno("cannot open '" + errors.string() + "'");
+  }
+  auto args = c_strings(argv);
+  pid_t pid = ::fork();
+  if (pid < 0) throw_errno("fork");
+  if (pid == 0) {
+    if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+    ::dup2(write_end.get(), STDOUT_FILENO);
+    if (error_log.get() >= 0) ::dup2(error_log.get(), STDERR_FILENO);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  write_end.reset();
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(read_end.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  int status = 0;
+  wait_retrying(pid, &status, 0);
+  Exit exit = decode(status);
+  if (!exit.ok()) {
+    throw std::runtime_error("'" + argv[0] + "' failed (" + exit.describe() + ")" +
+                             (errors.empty() ? "" : "; see " + errors.string()));
+  }
+  return out;
+}
+
+Confined run_confined(const std::vector<std::string>& argv, const Confinement& limits) {
+  const Isolation& layers = isolation();
+  auto args = c_strings(argv);
+  auto envp = c_strings(limits.env);
+  Fd output(::memfd_create("proctor-output", MFD_CLOEXEC));
+  if (output.get() < 0) throw_errno("memfd_create");
+  Fd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  auto [go_read, go_write] = make_pipe();
+  auto [status_read, status_write] = make_pipe();
+  std::optional<PidsCgroup> cgroup;
+  if (layers.pids_cgroup) cgroup.emplace(limits.max_processes);
+  const int unshare_flags = layers.pid_namespace ? namespace_flags() : 0;
+  const rlimit no_core{0, 0};
+  const rlimit file_size{limits.max_file_size, limits.max_file_size};
+
+  const auto start = Clock::now();
+  pid_t runner = ::fork();
+  if (runner < 0) throw_errno("fork");
+  if (runner == 0) {
+    // Runner: only async-signal-safe calls, the grader has other threads.
+    ::setpgid(0, 0);
+    char go = 0;
+    while (::read(go_read.get(), &go, 1) < 0 && errno == EINTR) {
+    }
+    if (unshare_flags != 0 && ::unshare(unshare_flags) != 0) ::_exit(125);
+    pid_t init = ::fork();
+    if (init < 0) ::_exit(125);
+    if (init == 0) {
+      // Init of the run: pid 1 of the namespace where there is one. When it
+      // exits, the kernel kills everything left in the namespace.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (unshare_flags == 0) ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+      if (unshare_flags != 0 && !mount_own_proc()) ::_exit(125);
+      pid_t test = ::fork();
+      if (test < 0) ::_exit(125);
+      if (test == 0) {
+        ::setrlimit(RLIMIT_CORE, &no_core);
+        ::setrlimit(RLIMIT_FSIZE, &file_size);
+        if (::chdir(limits.cwd.c_str()) != 0) ::_exit(126);
+        ::dup2(null_in.get(), STDIN_FILENO);
+        ::dup2(output.get(), STDOUT_FILENO);
+        ::dup2(output.get(), STDERR_FILENO);
+        ::execve(args[0], args.data(), envp.data());
+        ::_exit(127);
+      }
+      int status = 0;
+      for (;;) {
+        int reaped_status = 0;
+        pid_t reaped = ::waitpid(-1, &reaped_status, 0);
+        if (reaped == test) {
+          status = reaped_status;
+          break;
+        }
+        if (reaped < 0 && errno != EINTR) break;
+      }
+      write_all(status_write.get(), &status, sizeof status);
+      if (unshare_flags == 0) ::kill(0, SIGKILL);  // The group, this process too.
+      ::_exit(0);
+    }
+    int status = 0;
+    while (::waitpid(init, &status, 0) < 0 && errno == EINTR) {
+    }
+    ::_exit(0);
+  }
+  ::setpgid(runner, runner);
+  if (cgroup && cgroup->active()) cgroup->add(runner);
+  write_all(go_write.get(), "g", 1);
+  go_write.reset();
+  status_write.reset();
+
+  Confined result;
+  const auto deadline = start + limits.deadline;
+  int runner_status = 0;
+  auto nap = std::chrono::milliseconds(1);
+  for (;;) {
+    pid_t r = wait_retrying(runner, &runner_status, WNOHANG);
+    if (r == runner) break;
+    if (Clock::now() >= deadline) {
+      result.exit.timed_out = true;
+      ::kill(-runner, SIGKILL);  // Runner and init; the namespace dies with init.
+      wait_retrying(runner, &runner_status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(nap);
+    nap = std::min(nap * 2, std::chrono::milliseconds(20));
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  cgroup.reset();  // Kills whatever is still in the cgroup and removes it.
+  if (!result.exit.timed_out) {
+    int status = 0;
+    ::fcntl(status_read.get(), F_SETFL, O_NONBLOCK);
+    if (::read(status_read.get(), &status, sizeof status) == sizeof status) {
+      result.exit = decode(status);
+    } else {
+      result.exit.signal = SIGKILL;  // The run's init died before reporting.
+    }
+  }
+  result.output = read_capped(output.get(), limits.output_cap);
+  return result;
+}
+
+}  // namespace proctor

@@ -1,0 +1,90 @@
+#pragma once
+
+/// @file
+/// @brief Running commands: trusted tools (Bazel) and untrusted test binaries.
+/// @ingroup grader
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace proctor {
+
+/// How a finished command ended.
+struct Exit {
+  /// Normal exit (as opposed to death by a signal).
+  bool exited = false;
+  /// Exit code when `exited`.
+  int code = 0;
+  /// Killing signal when not `exited`.
+  int signal = 0;
+  /// The command did not finish in time; its whole process tree was killed.
+  bool timed_out = false;
+
+  /// Exited normally with code 0.
+  bool ok() const { return exited && code == 0 && !timed_out; }
+  /// "exit code 3", "killed by signal 11 (Segmentation fault)", "timed out after 30 s".
+  std::string describe() const;
+};
+
+/// A trusted command: runs `argv` in `cwd`, sends stdout and stderr to
+/// `log` (truncated first; an empty path keeps the caller's streams), and
+/// waits for it without a deadline.
+/// @throws std::system_error if the command cannot be started.
+Exit run_logged(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                const std::filesystem::path& log);
+
+/// A trusted command whose standard output is returned; its standard error
+/// goes to `errors` (an empty path keeps the caller's).
+/// @throws std::runtime_error if it cannot start or does not exit with 0.
+std::string run_output(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                       const std::filesystem::path& errors = {});
+
+/// Limits and environment for an untrusted run.
+struct Confinement {
+  /// Wall-clock deadline for the whole process tree.
+  std::chrono::milliseconds deadline{30'000};
+  /// At most this many bytes of output are kept (head and tail).
+  std::size_t output_cap = 64 * 1024;
+  /// Largest file any process may write (RLIMIT_FSIZE).
+  std::size_t max_file_size = 64u << 20;
+  /// Most processes alive at once in the tree, where a pids cgroup allows it.
+  int max_processes = 256;
+  /// Working directory; created empty by the caller.
+  std::filesystem::path cwd;
+  /// The complete environment (nothing is inherited).
+  std::vector<std::string> env;
+};
+
+/// What an untrusted run produced.
+struct Confined {
+  Exit exit;
+  /// Combined stdout and stderr, capped (a note marks what was cut).
+  std::string output;
+  /// Wall time in seconds.
+  double seconds = 0;
+};
+
+/// Which isolation layers this machine allows, detected once.
+struct Isolation {
+  /// A new PID namespace per run: everything left when the run ends dies.
+  bool pid_namespace = false;
+  /// A pids cgroup (v1) limiting how many processes a run may have.
+  bool pids_cgroup = false;
+  /// One line for reports and `proctor doctor`-style output.
+  std::string describe() const;
+};
+
+/// Detects the isolation layers available (cached after the first call).
+const Isolation& isolation();
+
+/// Runs an untrusted program under `limits`: its own process group and, where
+/// the machine allows, its own PID namespace and pids cgroup; core dumps off;
+/// file size limited; the whole tree killed at the deadline and when the main
+/// process ends. Safe to call from several threads at once.
+/// @throws std::system_error only when the grader itself cannot fork or pipe.
+Confined run_confined(const std::vector<std::string>& argv, const Confinement& limits);
+
+}  // namespace proctor

@@ -1,0 +1,291 @@
+#include "autograder/core/report.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <pugixml.hpp>
+#include <sstream>
+#include <system_error>
+
+namespace proctor {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Hidden test messages stay short: enough to know what broke, not a recipe.
+constexpr std::size_t kHiddenMessageChars = 200;
+
+std::string shorten(const std::string& text, std::size_t size) {
+  std::string first = text.substr(0, text.find('\n'));
+  if (first.size() > size) first = first.substr(0, size) + "...";
+  return first;
+}
+
+std::string pad(std::string text, std::size_t width) {
+  if (text.size() < width) text.append(width - text.size(), ' ');
+  return text;
+}
+
+std::string indent(const std::string& text, const std::string& prefix) {
+  std::istringstream in(text);
+  std::string line, out;
+  while (std::getline(in, line)) out += prefix + line + "\n";
+  return out;
+}
+
+std::string test_number(const SubmissionResult& result, std::size_t index) {
+  int task = result.tests[index].info.task;
+  int within = 0;
+  for (std::size_t i = 0; i <= index; ++i) within += result.tests[i].info.task == task;
+  return std::to_string(task) + "." + std::to_string(within);
+}
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  std::size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string format_points(double points) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", points);
+  return buf;
+}
+
+std::vector<TaskScore> task_scores(const SubmissionResult& result) {
+  std::map<int, TaskScore> tasks;
+  for (const auto& test : result.tests) {
+    TaskScore& task = tasks[test.info.task];
+    task.task = test.info.task;
+    task.score += test.score;
+    task.max_score += test.info.points;
+    task.tests += 1;
+    task.passed += test.passed;
+  }
+  std::vector<TaskScore> out;
+  for (const auto& [number, task] : tasks) out.push_back(task);
+  return out;
+}
+
+json gradescope_results(const SubmissionResult& result) {
+  json out;
+  out["score"] = result.score();
+  out["execution_time"] = result.seconds;
+  out["output_format"] = "text";
+  out["visibility"] = "visible";
+  out["stdout_visibility"] = "hidden";
+  std::string output = "Lab " + result.lab + ": " + to_string(result.status) + "\n";
+  if (result.status != Status::graded) output += result.problem;
+  if (!result.ignored.empty()) {
+    output += "Ignored files (not in the lab's manifest):";
+    for (const auto& file : result.ignored) output += " " + file;
+    output += "\n";
+  }
+  out["output"] = output;
+  // What the kit needs to rebuild a gradebook from results.json alone.
+  out["extra_data"] = {{"student", result.id}, {"lab", result.lab}, {"status", to_string(result.status)}};
+  out["tests"] = json::array();
+  for (std::size_t i = 0; i < result.tests.size(); ++i) {
+    const TestResult& test = result.tests[i];
+    json entry;
+    entry["name"] = test.info.name;
+    entry["number"] = test_number(result, i);
+    entry["score"] = test.score;
+    entry["max_score"] = test.info.points;
+    entry["status"] = test.passed ? "passed" : "failed";
+    entry["tags"] = {"task" + std::to_string(test.info.task), test.hidden ? "hidden" : "public"};
+    entry["visibility"] = test.hidden ? "after_due_date" : "visible";
+    entry["output"] = test.hidden ? shorten(test.message, kHiddenMessageChars) : test.message;
+    out["tests"].push_back(entry);
+  }
+  return out;
+}
+
+SubmissionResult from_gradescope_results(const json& results) {
+  SubmissionResult result;
+  const json& extra = results.at("extra_data");
+  result.id = extra.at("student").get<std::string>();
+  result.lab = extra.at("lab").get<std::string>();
+  const std::string status = extra.at("status").get<std::string>();
+  result.status = status == "graded"        ? Status::graded
+                  : status == "build_error" ? Status::build_error
+                                            : Status::rejected;
+  result.seconds = results.value("execution_time", 0.0);
+  for (const json& entry : results.at("tests")) {
+    TestResult test;
+    test.info.name = entry.at("name").get<std::string>();
+    test.info.points = entry.at("max_score").get<double>();
+    test.info.task = std::stoi(entry.at("number").get<std::string>());
+    test.score = entry.at("score").get<double>();
+    test.passed = entry.at("status") == "passed";
+    test.hidden = entry.value("visibility", "visible") != "visible";
+    test.message = entry.value("output", "");
+    result.tests.push_back(std::move(test));
+  }
+  return result;
+}
+
+std::string junit_xml(const SubmissionResult& result) {
+  pugi::xml_document doc;
+  auto suites = doc.append_child("testsuites");
+  auto suite = suites.append_child("testsuite");
+  int failures = 0;
+  for (const auto& test : result.tests) failures += !test.passed;
+  suite.append_attribute("name") = ("lab" + result.lab + "." + result.id).c_str();
+  suite.append_attribute("tests") = static_cast<long long>(result.tests.size());
+  suite.append_attribute("failures") = result.status == Status::graded ? failures : 0;
+  suite.append_attribute("errors") =
+      result.status == Status::graded ? 0 : static_cast<long long>(result.tests.size());
+  suite.append_attribute("skipped") = 0;
+  suite.append_attribute("time") = result.seconds;
+  for (const auto& test : result.tests) {
+    auto node = suite.append_child("testcase");
+    node.append_attribute("classname") =
+        ("lab" + result.lab + ".task" + std::to_string(test.info.task)).c_str();
+    node.append_attribute("name") = test.info.name.c_str();
+    node.append_attribute("time") = test.seconds;
+    if (test.passed) continue;
+    auto failure = node.append_child(result.status == Status::graded ? "failure" : "error");
+    failure.append_attribute("message") = shorten(test.message, kHiddenMessageChars).c_str();
+    failure.text() = test.message.c_str();
+  }
+  std::ostringstream out;
+  doc.save(out, "  ");
+  return out.str();
+}
+
+std::string task_table(const SubmissionResult& result) {
+  std::ostringstream out;
+  out << "  " << pad("Task", 8) << pad("Passed", 10) << "Points\n";
+  for (const auto& task : task_scores(result)) {
+    out << "  " << pad(std::to_string(task.task), 8)
+        << pad(std::to_string(task.passed) + "/" + std::to_string(task.tests), 10)
+        << format_points(task.score) << "/" << format_points(task.max_score) << "\n";
+  }
+  out << "Score: " << format_points(result.score()) << "/" << format_points(result.max_score())
+      << "\n";
+  return out.str();
+}
+
+std::string text_report(const SubmissionResult& result) {
+  std::ostringstream out;
+  out << "Lab " << result.lab << ", submission " << result.id << "\n";
+  out << "Source: " << result.source.string() << "\n";
+  out << "Status: " << to_string(result.status) << "\n";
+  if (!result.problem.empty()) out << "\n" << indent(result.problem, "  ");
+  if (!result.missing.empty()) {
+    out << "\nMissing files (the unmodified skeleton's were used):\n";
+    for (const auto& file : result.missing) out << "  " << file << "\n";
+  }
+  if (!result.ignored.empty()) {
+    out << "\nIgnored files (not in the lab's manifest):\n";
+    for (const auto& file : result.ignored) out << "  " << file << "\n";
+  }
+  bool any_failed = false;
+  for (std::size_t i = 0; i < result.tests.size(); ++i) {
+    const TestResult& test = result.tests[i];
+    if (test.passed || result.status != Status::graded) continue;
+    if (!any_failed) out << "\nFailed tests:\n";
+    any_failed = true;
+    out << "  " << test_number(result, i) << " " << test.info.name << " ("
+        << (test.hidden ? "hidden" : "public") << ", 0/" << format_points(test.info.points)
+        << ")\n"
+        << indent(test.message, "      ");
+  }
+  out << "\n" << task_table(result);
+  return out.str();
+}
+
+std::string gradebook_csv(const std::vector<SubmissionResult>& results) {
+  std::vector<int> tasks;
+  for (const auto& result : results) {
+    for (const auto& task : task_scores(result)) {
+      if (std::find(tasks.begin(), tasks.end(), task.task) == tasks.end()) tasks.push_back(task.task);
+    }
+  }
+  std::sort(tasks.begin(), tasks.end());
+  std::ostringstream out;
+  out << "student";
+  for (int task : tasks) out << ",task" << task;
+  out << ",total,max,status\n";
+  for (const auto& result : results) {
+    out << csv_field(result.id);
+    auto scores = task_scores(result);
+    for (int task : tasks) {
+      auto found = std::find_if(scores.begin(), scores.end(),
+                                [task](const TaskScore& s) { return s.task == task; });
+      out << "," << (found == scores.end() ? "0" : format_points(found->score));
+    }
+    out << "," << format_points(result.score()) << "," << format_points(result.max_score()) << ","
+        << to_string(result.status) << "\n";
+  }
+  return out.str();
+}
+
+std::string class_summary(const std::vector<SubmissionResult>& results) {
+  std::ostringstream out;
+  std::vector<double> scores;
+  double max_score = 0;
+  for (const auto& result : results) {
+    scores.push_back(result.score());
+    max_score = std::max(max_score, result.max_score());
+  }
+  double mean = 0;
+  for (double s : scores) mean += s / static_cast<double>(scores.size());
+  char line[160];
+  std::snprintf(line, sizeof line, "Submissions: %zu   mean %.2f/%s   median %s/%s\n",
+                scores.size(), mean, format_points(max_score).c_str(),
+                format_points(median(scores)).c_str(), format_points(max_score).c_str());
+  out << line << "\nPass rate per test:\n";
+  std::map<std::string, std::pair<int, int>> rates;
+  std::vector<std::string> order;
+  for (const auto& result : results) {
+    for (const auto& test : result.tests) {
+      auto& rate = rates[test.info.name];
+      if (rate.second == 0) order.push_back(test.info.name);
+      rate.first += test.passed;
+      rate.second += 1;
+    }
+  }
+  for (const auto& name : order) {
+    auto [passed, total] = rates[name];
+    std::snprintf(line, sizeof line, "  %3d%%  ", total ? 100 * passed / total : 0);
+    out << line << name << "\n";
+  }
+  return out.str();
+}
+
+void write_atomically(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  const fs::path temporary = path.string() + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw std::system_error(errno, std::generic_category(), "cannot write " + temporary.string());
+  }
+  fs::rename(temporary, path);
+}
+
+void write_submission_outputs(const SubmissionResult& result, const fs::path& dir) {
+  write_atomically(dir / "junit.xml", junit_xml(result));
+  write_atomically(dir / "report.txt", text_report(result));
+  // results.json last: its presence marks a finished submission.
+  write_atomically(dir / "results.json", gradescope_results(result).dump(2) + "\n");
+}
+
+}  // namespace proctor

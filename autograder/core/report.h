@@ -1,0 +1,62 @@
+#pragma once
+
+/// @file
+/// @brief Grade outputs: Gradescope results.json, JUnit XML, readable report,
+/// task table, class gradebook CSV and summary.
+/// @ingroup grader
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "autograder/core/grade.h"
+
+namespace proctor {
+
+/// Points earned and available for one task of a submission.
+struct TaskScore {
+  int task = 0;
+  double score = 0;
+  double max_score = 0;
+  int tests = 0;
+  int passed = 0;
+};
+
+/// Per-task subtotals, in task order.
+std::vector<TaskScore> task_scores(const SubmissionResult& result);
+
+/// Gradescope's results.json for one submission. Public tests are
+/// `visible`; hidden tests are `after_due_date` with short messages.
+nlohmann::json gradescope_results(const SubmissionResult& result);
+
+/// Rebuilds a result from a results.json this kit wrote (for the gradebook of
+/// a resumed batch). @throws nlohmann::json::exception on other documents.
+SubmissionResult from_gradescope_results(const nlohmann::json& results);
+
+/// A JUnit XML document with one testcase per graded test case.
+std::string junit_xml(const SubmissionResult& result);
+
+/// The readable report: status, per-task subtotals, failed tests with their
+/// messages, ignored files, and a last line `Score: N/M`.
+std::string text_report(const SubmissionResult& result);
+
+/// The per-task table printed by `check` and `demo`, ending in `Score: N/M`.
+std::string task_table(const SubmissionResult& result);
+
+/// One CSV row per student: id, a column per task, total, max, status.
+std::string gradebook_csv(const std::vector<SubmissionResult>& results);
+
+/// Class summary: count, mean, median, per-test pass rates.
+std::string class_summary(const std::vector<SubmissionResult>& results);
+
+/// A score without a useless ".0": "14", "2.5".
+std::string format_points(double points);
+
+/// Writes `text` to `path` atomically (a temporary file renamed into place).
+void write_atomically(const std::filesystem::path& path, const std::string& text);
+
+/// Writes results.json, junit.xml and report.txt into `dir` (atomically each).
+void write_submission_outputs(const SubmissionResult& result, const std::filesystem::path& dir);
+
+}  // namespace proctor

@@ -1,0 +1,64 @@
+#pragma once
+
+/// @file
+/// @brief Turning a submission (folder, .tar.gz or .zip) into a Bazel package.
+/// @ingroup grader
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "autograder/core/lab.h"
+
+namespace proctor {
+
+/// Limits for unpacking an archive.
+struct UnpackLimits {
+  std::size_t max_files = 2000;
+  std::size_t max_total_bytes = 50u << 20;
+  std::size_t max_file_bytes = 10u << 20;
+};
+
+/// Unpacks a .tar.gz, .tgz, .tar or .zip into the empty folder `into`.
+/// Rejects absolute paths, `..` components, links, devices and anything over
+/// `limits`. @throws std::runtime_error naming the first problem found.
+void unpack_archive(const std::filesystem::path& archive, const std::filesystem::path& into,
+                    const UnpackLimits& limits = {});
+
+/// True for a path whose name says it is an archive the grader can unpack.
+bool is_archive(const std::filesystem::path& path);
+
+/// A submission laid out as a Bazel package the grader can build.
+struct Staged {
+  /// Student id (the folder or archive name, made safe for a Bazel label).
+  std::string id;
+  /// Where the submission came from.
+  std::filesystem::path source;
+  /// Bazel package, for example ".proctor/stage/01_processes/alice".
+  std::string package;
+  /// The manifest files that were found and copied.
+  std::vector<std::string> taken;
+  /// Manifest files the submission lacks (the skeleton's are used instead).
+  std::vector<std::string> missing;
+  /// Other files in the submission, ignored.
+  std::vector<std::string> ignored;
+  /// Why the submission could not be staged, or empty.
+  std::string problem;
+
+  /// `//package:name`.
+  std::string label(const std::string& name) const { return "//" + package + ":" + name; }
+};
+
+/// Makes a submission id safe for a Bazel package name and a file name.
+std::string safe_id(const std::string& raw);
+
+/// Stages `source` (folder or archive) for `lab` as submission `id`. Only
+/// the manifest's files are taken; grader-owned files always come from the
+/// kit. Never throws for a bad submission: `problem` says what was wrong.
+Staged stage_submission(const Kit& kit, const Lab& lab, const std::string& id,
+                        const std::filesystem::path& source);
+
+/// The Bazel package text that links `files` against the lab's tests.
+std::string staged_build_file(const Lab& lab, const std::vector<std::string>& files);
+
+}  // namespace proctor

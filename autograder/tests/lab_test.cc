@@ -1,0 +1,55 @@
+#include "autograder/core/lab.h"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path make_kit(const std::string& name, const std::string& manifest) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  fs::path root = fs::path(tmp ? tmp : "/tmp") / ("lab_test-" + std::to_string(::getpid())) / name;
+  fs::remove_all(root);
+  fs::create_directories(root / "labs" / "01_processes");
+  std::ofstream(root / "WORKSPACE") << "";
+  std::ofstream(root / "labs/01_processes/lab.json") << manifest;
+  std::ofstream(root / "labs/01_processes/BUILD") << "lab(\n    name = \"processes\",\n)\n";
+  return root;
+}
+
+}  // namespace
+
+TEST_CASE("a lab is found by number or by folder name") {
+  proctor::Kit kit(make_kit("find", R"({"title": "P", "student_files": ["processes.cc"]})"));
+  REQUIRE(kit.labs().size() == 1);
+  CHECK(kit.find("01").id == "01_processes");
+  CHECK(kit.find("1").id == "01_processes");
+  CHECK(kit.find("01_processes").library == "processes");
+  CHECK_THROWS_WITH(kit.find("07"), Catch::Contains("01_processes"));
+}
+
+TEST_CASE("manifest defaults: plain grading, one run") {
+  proctor::Kit kit(make_kit("defaults", R"({"title": "P", "student_files": ["processes.cc"]})"));
+  const auto& lab = kit.labs().front();
+  CHECK(lab.grade_configs == std::vector<std::string>{"plain"});
+  CHECK(lab.runs == 1);
+  CHECK_FALSE(lab.has_hidden_tests);
+}
+
+TEST_CASE("a malformed manifest is an error naming the file") {
+  CHECK_THROWS_WITH(proctor::Kit(make_kit("broken", "{ not json")), Catch::Contains("lab.json"));
+  CHECK_THROWS_WITH(
+      proctor::Kit(make_kit("config", R"({"title": "P", "student_files": ["a.cc"], "grade_configs": ["msan"]})")),
+      Catch::Contains("msan"));
+  CHECK_THROWS_WITH(
+      proctor::Kit(make_kit("path", R"({"title": "P", "student_files": ["../BUILD"]})")),
+      Catch::Contains("../BUILD"));
+}
+
+TEST_CASE("a folder without WORKSPACE is not a kit") {
+  CHECK_THROWS_WITH(proctor::Kit("/"), Catch::Contains("not a kit"));
+}

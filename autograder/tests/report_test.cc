@@ -1,0 +1,111 @@
+#include "autograder/core/report.h"
+
+#include <catch2/catch.hpp>
+#include <pugixml.hpp>
+
+using proctor::Status;
+using proctor::SubmissionResult;
+using proctor::TestResult;
+
+namespace {
+
+TestResult make_test(const std::string& name, int task, double points, bool passed, bool hidden,
+                     const std::string& message = "") {
+  TestResult test;
+  test.info.name = name;
+  test.info.task = task;
+  test.info.points = points;
+  test.passed = passed;
+  test.hidden = hidden;
+  test.score = passed ? points : 0;
+  test.message = message;
+  return test;
+}
+
+SubmissionResult sample() {
+  SubmissionResult result;
+  result.id = "alice";
+  result.lab = "01_processes";
+  result.tests = {make_test("one works", 1, 2, true, false),
+                  make_test("two fails", 2, 3, false, false, "REQUIRE( x ) failed\nmore detail"),
+                  make_test("hidden fails", 2, 1, false, true,
+                            "first line of a hidden failure\nsecret detail")};
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("results.json follows Gradescope's fields and hides hidden details") {
+  auto json = proctor::gradescope_results(sample());
+  CHECK(json["score"] == 2);
+  REQUIRE(json["tests"].size() == 3);
+  CHECK(json["tests"][0]["status"] == "passed");
+  CHECK(json["tests"][0]["visibility"] == "visible");
+  CHECK(json["tests"][0]["number"] == "1.1");
+  CHECK(json["tests"][1]["max_score"] == 3);
+  CHECK(json["tests"][1]["output"] == "REQUIRE( x ) failed\nmore detail");
+  CHECK(json["tests"][2]["visibility"] == "after_due_date");
+  CHECK(json["tests"][2]["number"] == "2.2");
+  CHECK(json["tests"][2]["output"] == "first line of a hidden failure");
+}
+
+TEST_CASE("a results.json the kit wrote reads back into the same scores") {
+  auto back = proctor::from_gradescope_results(proctor::gradescope_results(sample()));
+  CHECK(back.id == "alice");
+  CHECK(back.score() == 2);
+  CHECK(back.max_score() == 6);
+  CHECK(back.tests[2].hidden);
+  CHECK(back.tests[1].info.task == 2);
+}
+
+TEST_CASE("the readable report lists failures and ends with the score") {
+  auto text = proctor::text_report(sample());
+  CHECK_THAT(text, Catch::Contains("two fails") && Catch::Contains("more detail") &&
+                       Catch::EndsWith("Score: 2/6\n"));
+}
+
+TEST_CASE("a build error scores zero and shows the compiler's words") {
+  auto result = sample();
+  result.status = Status::build_error;
+  result.problem = "processes.cc:3:1: error: expected ';'";
+  for (auto& test : result.tests) test.passed = false, test.score = 0;
+  CHECK_THAT(proctor::text_report(result),
+             Catch::Contains("build_error") && Catch::Contains("expected ';'") &&
+                 Catch::EndsWith("Score: 0/6\n"));
+}
+
+TEST_CASE("JUnit XML has one testcase per graded test with failures marked") {
+  pugi::xml_document doc;
+  REQUIRE(doc.load_string(proctor::junit_xml(sample()).c_str()));
+  auto suite = doc.child("testsuites").child("testsuite");
+  CHECK(suite.attribute("tests").as_int() == 3);
+  CHECK(suite.attribute("failures").as_int() == 2);
+  int failures = 0;
+  for (auto test : suite.children("testcase")) failures += bool(test.child("failure"));
+  CHECK(failures == 2);
+}
+
+TEST_CASE("the gradebook has a column per task and quotes awkward ids") {
+  auto a = sample();
+  auto b = sample();
+  b.id = "smith, bob";
+  auto csv = proctor::gradebook_csv({a, b});
+  CHECK_THAT(csv, Catch::StartsWith("student,task1,task2,total,max,status\n") &&
+                      Catch::Contains("alice,2,0,2,6,graded\n") &&
+                      Catch::Contains("\"smith, bob\",2,0,2,6,graded\n"));
+}
+
+TEST_CASE("the class summary gives mean, median and pass rates") {
+  auto a = sample();
+  auto b = sample();
+  b.tests[1].passed = true;
+  b.tests[1].score = 3;
+  auto summary = proctor::class_summary({a, b});
+  CHECK_THAT(summary, Catch::Contains("mean 3.50/6") && Catch::Contains("median 3.5/6") &&
+                          Catch::Contains("50%  two fails"));
+}
+
+TEST_CASE("points print without useless decimals") {
+  CHECK(proctor::format_points(14) == "14");
+  CHECK(proctor::format_points(2.5) == "2.5");
+}

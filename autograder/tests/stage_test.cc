@@ -1,0 +1,144 @@
+#include "autograder/core/stage.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Entry {
+  Entry(std::string name, std::string data, unsigned type = AE_IFREG, std::string link = "")
+      : name(std::move(name)), data(std::move(data)), type(type), link(std::move(link)) {}
+  std::string name;
+  std::string data;
+  unsigned type;
+  std::string link;
+};
+
+fs::path scratch(const std::string& name) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  fs::path dir = fs::path(tmp ? tmp : "/tmp") / ("stage_test-" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Writes entries exactly as given: archives crafted the way an attacker would.
+fs::path make_archive(const fs::path& dir, const std::string& file, const std::vector<Entry>& entries) {
+  const fs::path path = dir / file;
+  std::unique_ptr<archive, decltype(&archive_write_free)> writer(archive_write_new(),
+                                                                 &archive_write_free);
+  if (file.ends_with(".zip")) {
+    archive_write_set_format_zip(writer.get());
+  } else {
+    archive_write_set_format_pax_restricted(writer.get());
+    archive_write_add_filter_gzip(writer.get());
+  }
+  REQUIRE(archive_write_open_filename(writer.get(), path.c_str()) == ARCHIVE_OK);
+  for (const auto& e : entries) {
+    archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, e.name.c_str());
+    archive_entry_set_filetype(entry, e.type);
+    archive_entry_set_perm(entry, 0644);
+    if (!e.link.empty()) archive_entry_set_symlink(entry, e.link.c_str());
+    archive_entry_set_size(entry, static_cast<la_int64_t>(e.data.size()));
+    archive_write_header(writer.get(), entry);
+    archive_write_data(writer.get(), e.data.data(), e.data.size());
+    archive_entry_free(entry);
+  }
+  archive_write_close(writer.get());
+  return path;
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("a well-formed .tar.gz and .zip unpack in place") {
+  for (const std::string name : {"good.tar.gz", "good.zip"}) {
+    fs::path dir = scratch(name);
+    auto archive = make_archive(dir, name, {{"sub/file.cc", "int x;\n"}, {"top.txt", "hi"}});
+    fs::path into = dir / "out";
+    fs::create_directories(into);
+    proctor::unpack_archive(archive, into);
+    CHECK(slurp(into / "sub/file.cc") == "int x;\n");
+    CHECK(slurp(into / "top.txt") == "hi");
+  }
+}
+
+TEST_CASE("hostile archive entries are refused with a reason") {
+  struct Case {
+    std::vector<Entry> entries;
+    std::string reason;
+  };
+  std::vector<Case> cases = {
+      {{{"../escape.cc", "x"}}, "'..'"},
+      {{{"/etc/evil", "x"}}, "absolute"},
+      {{{"link.cc", "", AE_IFLNK, "/etc/passwd"}}, "link"},
+      {{{"fifo", "", AE_IFIFO}}, "special"},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    fs::path dir = scratch("hostile" + std::to_string(n++));
+    auto archive = make_archive(dir, "bad.tar.gz", c.entries);
+    fs::path into = dir / "out";
+    fs::create_directories(into);
+    CHECK_THROWS_WITH(proctor::unpack_archive(archive, into), Catch::Contains(c.reason));
+    CHECK_FALSE(fs::exists(dir / "escape.cc"));
+  }
+}
+
+TEST_CASE("archives over the file count or size limits are refused") {
+  fs::path dir = scratch("limits");
+  auto many = make_archive(dir, "many.tar.gz", {{"a", "1"}, {"b", "2"}, {"c", "3"}});
+  auto big = make_archive(dir, "big.tar.gz", {{"a", std::string(5000, 'x')}});
+  proctor::UnpackLimits limits;
+  limits.max_files = 2;
+  limits.max_file_bytes = 4096;
+  fs::create_directories(dir / "o1");
+  fs::create_directories(dir / "o2");
+  CHECK_THROWS_WITH(proctor::unpack_archive(many, dir / "o1", limits), Catch::Contains("more than 2 files"));
+  CHECK_THROWS_WITH(proctor::unpack_archive(big, dir / "o2", limits), Catch::Contains("larger than"));
+}
+
+TEST_CASE("something that is not an archive gets a clear error") {
+  fs::path dir = scratch("garbage");
+  std::ofstream(dir / "x.tar.gz") << "this is not gzip";
+  fs::create_directories(dir / "out");
+  CHECK_THROWS_WITH(proctor::unpack_archive(dir / "x.tar.gz", dir / "out"),
+                    Catch::Contains("x.tar.gz"));
+}
+
+TEST_CASE("student ids become safe package names and never take the kit's reserved prefix") {
+  CHECK(proctor::safe_id("alice") == "alice");
+  CHECK(proctor::safe_id("bob smith@uni") == "bob_smith_uni");
+  CHECK(proctor::safe_id("_skeleton") == "s_skeleton");
+  CHECK(proctor::safe_id("../..") == "s_____");
+  CHECK(proctor::safe_id("") == "s");
+}
+
+TEST_CASE("the staged BUILD file links the submission with the lab's tests") {
+  proctor::Lab lab;
+  lab.id = "01_processes";
+  lab.library = "processes";
+  lab.has_hidden_tests = true;
+  auto text = proctor::staged_build_file(lab, {"processes.cc"});
+  CHECK_THAT(text, Catch::Contains("\"processes.cc\"") &&
+                       Catch::Contains("//labs/01_processes:processes_header") &&
+                       Catch::Contains("//labs/01_processes:public_tests") &&
+                       Catch::Contains("//autograder/hidden/01_processes:hidden_tests") &&
+                       Catch::Contains("alwayslink = True"));
+  lab.has_hidden_tests = false;
+  CHECK_THAT(proctor::staged_build_file(lab, {"processes.cc"}),
+             !Catch::Contains("hidden_tests"));
+}
