@@ -185,9 +185,10 @@ int check(const Kit& kit, const std::string& lab_name, const Common& common) {
   const Lab& lab = kit.find(lab_name);
   GradeOptions options = options_for(common);
   options.public_only = true;
-  auto results = grade(kit, lab, {{"work", lab.dir}}, options);
+  auto results = grade(kit, lab, {{"your-work", lab.dir}}, options);
   end_progress();
-  const SubmissionResult& result = results.front();
+  SubmissionResult& result = results.front();
+  result.ignored.clear();  // The work tree holds the whole lab, not a submission.
   std::cout << text_report(result);
   if (lab.has_hidden_tests) {
     std::cout << "(public tests only: the grader also runs hidden tests on the same tasks)\n";
