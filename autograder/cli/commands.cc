@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "autograder/core/grade.h"
 #include "autograder/core/process.h"
 #include "autograder/core/report.h"
+#include "autograder/core/samples.h"
 #include "autograder/core/selftest.h"
 #include "autograder/core/stage.h"
 
@@ -199,13 +201,10 @@ int check(const Kit& kit, const std::string& lab_name, const Common& common) {
 int demo(const Kit& kit, const fs::path& out_root, const Common& common) {
   const fs::path out = fs::absolute(out_root);
   for (const Lab& lab : kit.labs()) {
-    std::vector<Submission> submissions;
-    if (lab.has_solution) submissions.push_back({"reference", kit.root() / "solutions" / lab.id});
-    submissions.push_back({"skeleton", lab.dir});
-    const fs::path samples = kit.root() / "autograder" / "samples" / lab.id;
-    if (fs::is_directory(samples)) {
-      for (const auto& sample : collect(lab, {samples.string()})) submissions.push_back(sample);
-    }
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<Sample> samples = materialize_samples(kit, lab);
+    std::vector<Submission> submissions{{"skeleton", lab.dir}};
+    for (const auto& sample : samples) submissions.push_back(sample.submission);
     GradeOptions options = options_for(common);
     std::mutex lock;
     options.on_result = [&](const SubmissionResult& result) {
@@ -215,19 +214,25 @@ int demo(const Kit& kit, const fs::path& out_root, const Common& common) {
     auto results = grade(kit, lab, submissions, options);
     end_progress();
     write_atomically(out / lab.id / "gradebook.csv", gradebook_csv(results));
-    std::cout << "Lab " << lab.id << ": " << lab.title << "\n";
-    for (const auto& result : results) {
-      if (result.id == "reference" || result.id == "skeleton") {
-        std::cout << "\n" << result.id << ":\n" << task_table(result);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::printf("Lab %s: %s (%zu submissions graded in %.0f s)\n\n", lab.id.c_str(),
+                lab.title.c_str(), results.size(), seconds);
+    std::cout << class_table(results) << "\n";
+    if (!samples.empty()) {
+      std::cout << "What each sample shows:\n";
+      for (const auto& sample : samples) {
+        std::printf("  %-26s %s\n", sample.name.c_str(), sample.about.c_str());
       }
+      std::cout << "\n";
     }
-    std::cout << "\n" << class_table(results) << "\nReports: " << (out / lab.id).string()
-              << "/<submission>/report.txt\n\n";
+    std::cout << "Reports:   " << (out / lab.id).string() << "/<submission>/report.txt\n"
+              << "Gradebook: " << (out / lab.id / "gradebook.csv").string() << "\n\n";
   }
   return 0;
 }
 
-int selftest(const Kit& kit, const Common& common) {
+int selftest(const Kit& kit, bool update_golden, const Common& common) {
   int passed = 0;
   int failed = 0;
   std::cout << "== kit unit tests (bazel test //...)\n" << std::flush;
@@ -256,6 +261,42 @@ int selftest(const Kit& kit, const Common& common) {
       for (const auto& v : violations) {
         std::cout << "VIOLATION lab " << v.lab << " [" << v.config << "] " << v.side << ": "
                   << v.test << "\n    " << v.detail << "\n";
+      }
+    }
+  }
+  for (const Lab& lab : kit.labs()) {
+    std::vector<Sample> samples = materialize_samples(kit, lab);
+    if (samples.empty()) continue;
+    std::cout << "== golden results for the samples of lab " << lab.id << "\n" << std::flush;
+    std::vector<Submission> submissions;
+    for (const auto& sample : samples) submissions.push_back(sample.submission);
+    auto results = grade(kit, lab, submissions, options_for(common));
+    end_progress();
+    for (const auto& result : results) {
+      const fs::path golden = golden_path(kit, lab, result.id);
+      const nlohmann::json actual = golden_view(result);
+      if (update_golden) {
+        write_atomically(golden, actual.dump(2) + "\n");
+        std::cout << "wrote " << golden.string() << "\n";
+        continue;
+      }
+      std::vector<std::string> differences;
+      if (!fs::exists(golden)) {
+        differences.push_back("no golden file " + golden.string());
+      } else {
+        std::ifstream in(golden);
+        differences = golden_differences(nlohmann::json::parse(in), actual);
+      }
+      if (differences.empty()) {
+        ++passed;
+        std::cout << "ok: " << lab.id << "/" << result.id << " scores "
+                  << format_points(result.score()) << "/" << format_points(result.max_score())
+                  << " (" << to_string(result.status) << ") as expected\n";
+      } else {
+        ++failed;
+        std::cout << "FAILED: " << lab.id << "/" << result.id << " differs from its golden file:\n";
+        for (const auto& line : differences) std::cout << "    " << line << "\n";
+        std::cout << "  report: " << text_report(result) << "\n";
       }
     }
   }

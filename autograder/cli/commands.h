@@ -29,8 +29,10 @@ int check(const Kit& kit, const std::string& lab, const Common& common);
 /// `proctor demo`: grades the bundled sample submissions of every lab.
 int demo(const Kit& kit, const std::filesystem::path& out, const Common& common);
 
-/// `proctor selftest`: kit unit tests, then the invariant for every lab.
-int selftest(const Kit& kit, const Common& common);
+/// `proctor selftest`: kit unit tests, the invariant for every lab, then the
+/// bundled samples against their golden results (`update_golden` rewrites
+/// the golden files instead: review the diff before committing it).
+int selftest(const Kit& kit, bool update_golden, const Common& common);
 
 /// Prints `proctor: error: <message>` on stderr.
 void error(const std::string& message);

@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
 
   auto* selftest = app.add_subcommand(
       "selftest", "run the kit's tests and check every graded test against reference and skeleton");
+  bool update_golden = false;
+  selftest->add_flag("--update-golden", update_golden,
+                     "rewrite the samples' golden results (review the diff!)");
 
   try {
     app.parse(argc, argv);
@@ -72,7 +75,7 @@ int main(int argc, char** argv) {
       return proctor::cli::demo(kit, out.empty() ? kit.root() / "out" / "demo" : fs::path(out),
                                 common);
     }
-    if (*selftest) return proctor::cli::selftest(kit, common);
+    if (*selftest) return proctor::cli::selftest(kit, update_golden, common);
   } catch (const std::exception& e) {
     proctor::cli::error(e.what());
     return 1;

@@ -64,7 +64,7 @@ BuildResult Bazel::build(const std::vector<std::string>& targets, const Config& 
       if (result.built.count(label)) result.built[label] = ok;
     } else if (id.contains("actionCompleted") && event.contains("action")) {
       const json& action = event["action"];
-      if (action.value("success", true)) continue;
+      if (action.value("success", false)) continue;  // proto3 JSON omits false.
       std::string label = action.value("label", id["actionCompleted"].value("label", ""));
       std::string text;
       if (action.contains("stderr")) {

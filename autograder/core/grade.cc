@@ -169,6 +169,7 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
     result.source = submissions[i].path;
     result.ignored = staged[i].ignored;
     result.missing = staged[i].missing;
+    result.review = staged[i].review;
     if (!staged[i].problem.empty()) {
       result.status = Status::rejected;
       result.problem = staged[i].problem;

@@ -56,6 +56,8 @@ struct SubmissionResult {
   std::vector<std::string> ignored;
   /// Manifest files the submission lacked (the skeleton's were used).
   std::vector<std::string> missing;
+  /// Source lines flagged for the instructor's review (never scored).
+  std::vector<std::string> review;
   /// Wall time spent on this submission's tests, in seconds.
   double seconds = 0;
 

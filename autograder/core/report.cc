@@ -97,7 +97,10 @@ json gradescope_results(const SubmissionResult& result) {
   }
   out["output"] = output;
   // What the kit needs to rebuild a gradebook from results.json alone.
-  out["extra_data"] = {{"student", result.id}, {"lab", result.lab}, {"status", to_string(result.status)}};
+  out["extra_data"] = {{"student", result.id},
+                       {"lab", result.lab},
+                       {"status", to_string(result.status)},
+                       {"review", result.review}};
   out["tests"] = json::array();
   for (std::size_t i = 0; i < result.tests.size(); ++i) {
     const TestResult& test = result.tests[i];
@@ -194,6 +197,10 @@ std::string text_report(const SubmissionResult& result) {
   if (!result.ignored.empty()) {
     out << "\nIgnored files (not in the lab's manifest):\n";
     for (const auto& file : result.ignored) out << "  " << file << "\n";
+  }
+  if (!result.review.empty()) {
+    out << "\nFor the instructor to review (reaches for the test harness; not scored):\n";
+    for (const auto& note : result.review) out << "  " << note << "\n";
   }
   bool any_failed = false;
   for (std::size_t i = 0; i < result.tests.size(); ++i) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <fstream>
 #include <memory>
+#include <regex>
+#include <sstream>
 #include <stdexcept>
 
 namespace proctor {
@@ -43,7 +45,37 @@ std::vector<std::string> list_files(const fs::path& root) {
   return files;
 }
 
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 }  // namespace
+
+std::vector<std::string> review_notes(const std::string& file, const std::string& text) {
+  static const std::vector<std::pair<std::regex, std::string>> patterns = {
+      {std::regex(R"(catch2|Catch::|CATCH_|catch\.hpp)"), "uses the test framework"},
+      {std::regex(R"(OverallResult|<TestCase|All tests passed)"), "writes test-report text"},
+      {std::regex(R"(/proc/self/cmdline|program_invocation|\bargv\b.*\bmain\b)"),
+       "reads the test process's command line"},
+      {std::regex(R"(\bgetenv\b|\benviron\b)"), "reads the environment"},
+      {std::regex(R"(\batexit\b|at_quick_exit|__attribute__\s*\(\(\s*(constructor|destructor))"),
+       "runs code before main or at exit"},
+      {std::regex(R"(\bptrace\b|process_vm_)"), "inspects other processes"},
+  };
+  std::vector<std::string> notes;
+  std::istringstream in(text);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    for (const auto& [pattern, why] : patterns) {
+      if (!std::regex_search(line, pattern)) continue;
+      notes.push_back(file + ":" + std::to_string(number) + ": " + why + ": " +
+                      line.substr(0, 120));
+      break;
+    }
+  }
+  return notes;
+}
 
 bool is_archive(const fs::path& path) {
   const std::string name = path.filename().string();
@@ -197,6 +229,7 @@ Staged stage_submission(const Kit& kit, const Lab& lab, const std::string& id,
         throw std::runtime_error("'" + found.string() + "' is larger than 1 MiB");
       }
       fs::copy_file(from, dir / file);
+      for (auto& note : review_notes(file, read_text(dir / file))) staged.review.push_back(note);
       staged.taken.push_back(file);
       used.push_back(found.string());
     }

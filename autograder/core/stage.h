@@ -44,10 +44,19 @@ struct Staged {
   std::vector<std::string> ignored;
   /// Why the submission could not be staged, or empty.
   std::string problem;
+  /// Lines of the submission an instructor should look at (see review_notes).
+  std::vector<std::string> review;
 
   /// `//package:name`.
   std::string label(const std::string& name) const { return "//" + package + ":" + name; }
 };
+
+/// Flags source lines that reach for the test harness rather than the task:
+/// Catch2 or its report format, the command line or environment of the test
+/// process, code that runs before main or at exit. Code in the test process
+/// can forge anything that process reports, so such lines are shown to the
+/// instructor for review; they never change a score by themselves.
+std::vector<std::string> review_notes(const std::string& file, const std::string& text);
 
 /// Makes a submission id safe for a Bazel package name and a file name.
 std::string safe_id(const std::string& raw);

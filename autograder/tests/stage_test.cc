@@ -142,3 +142,19 @@ TEST_CASE("the staged BUILD file links the submission with the lab's tests") {
   CHECK_THAT(proctor::staged_build_file(lab, {"processes.cc"}),
              !Catch::Contains("hidden_tests"));
 }
+
+TEST_CASE("source that reaches for the test harness is flagged for review") {
+  auto notes = proctor::review_notes("a.cc", "int x;\n#include <catch2/catch.hpp>\n"
+                                             "puts(\"<TestCase name\");\n"
+                                             "atexit(f);\ngetenv(\"XML_OUTPUT_FILE\");\n");
+  REQUIRE(notes.size() == 4);
+  CHECK_THAT(notes[0], Catch::StartsWith("a.cc:2: uses the test framework"));
+  CHECK_THAT(notes[3], Catch::StartsWith("a.cc:5: reads the environment"));
+}
+
+TEST_CASE("ordinary process code is not flagged") {
+  CHECK(proctor::review_notes("a.cc", "try { run(); } catch (const std::exception& e) {}\n"
+                                      "// the environment and the constructor\n"
+                                      "::execvp(args[0], args.data());\n")
+            .empty());
+}

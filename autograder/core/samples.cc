@@ -1,0 +1,118 @@
+#include "autograder/core/samples.h"
+
+#include <fstream>
+#include <stdexcept>
+
+#include "autograder/core/process.h"
+#include "autograder/core/report.h"
+
+namespace proctor {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+void diff(const json& expected, const json& actual, const std::string& where,
+          std::vector<std::string>& out) {
+  if (expected.is_object() && actual.is_object()) {
+    for (const auto& [key, value] : expected.items()) {
+      if (!actual.contains(key)) {
+        out.push_back(where + "." + key + ": missing");
+      } else {
+        diff(value, actual[key], where + "." + key, out);
+      }
+    }
+    for (const auto& [key, value] : actual.items()) {
+      if (!expected.contains(key)) out.push_back(where + "." + key + ": unexpected " + value.dump());
+    }
+  } else if (expected.is_array() && actual.is_array()) {
+    if (expected.size() != actual.size()) {
+      out.push_back(where + ": " + std::to_string(expected.size()) + " entries expected, " +
+                    std::to_string(actual.size()) + " found");
+    }
+    for (std::size_t i = 0; i < std::min(expected.size(), actual.size()); ++i) {
+      diff(expected[i], actual[i], where + "[" + std::to_string(i) + "]", out);
+    }
+  } else if (expected != actual) {
+    out.push_back(where + ": expected " + expected.dump() + ", got " + actual.dump());
+  }
+}
+
+}  // namespace
+
+std::vector<Sample> materialize_samples(const Kit& kit, const Lab& lab) {
+  const fs::path source = kit.root() / "autograder" / "samples" / lab.id;
+  const fs::path manifest_file = source / "samples.json";
+  std::vector<Sample> samples;
+  if (!fs::exists(manifest_file) || !lab.has_solution) return samples;
+  std::ifstream in(manifest_file);
+  json manifest;
+  try {
+    manifest = json::parse(in);
+  } catch (const json::exception& e) {
+    throw std::runtime_error(manifest_file.string() + ": " + e.what());
+  }
+  const fs::path root = kit.work_dir() / "samples" / lab.id;
+  std::error_code ec;
+  fs::remove_all(root, ec);
+  for (const json& entry : manifest) {
+    Sample sample;
+    sample.name = entry.at("name").get<std::string>();
+    sample.about = entry.value("about", "");
+    sample.submission.id = sample.name;
+    if (entry.contains("archive")) {
+      sample.submission.path = source / entry["archive"].get<std::string>();
+    } else if (entry.contains("folder")) {
+      sample.submission.path = source / entry["folder"].get<std::string>();
+    } else {
+      const std::string base = entry.at("base").get<std::string>();
+      const fs::path from = base == "solution" ? kit.root() / "solutions" / lab.id : lab.dir;
+      const fs::path dir = root / sample.name;
+      fs::create_directories(dir);
+      for (const auto& file : lab.student_files) fs::copy_file(from / file, dir / file);
+      if (entry.contains("patch")) {
+        const fs::path patch = source / entry["patch"].get<std::string>();
+        Exit applied = run_logged({"patch", "--quiet", "--forward", "--no-backup-if-mismatch",
+                                   "-p1", "-d", dir.string(), "-i", patch.string()},
+                                  dir, dir.string() + ".patch.log");
+        if (!applied.ok()) {
+          throw std::runtime_error("sample patch " + patch.string() +
+                                   " no longer applies; see " + dir.string() + ".patch.log");
+        }
+      }
+      sample.submission.path = dir;
+    }
+    samples.push_back(std::move(sample));
+  }
+  return samples;
+}
+
+json golden_view(const SubmissionResult& result) {
+  json view;
+  view["status"] = to_string(result.status);
+  view["score"] = result.score();
+  view["max_score"] = result.max_score();
+  view["ignored"] = result.ignored;
+  view["tests"] = json::array();
+  const json full = gradescope_results(result);
+  for (const auto& test : full["tests"]) {
+    view["tests"].push_back({{"name", test["name"]},
+                             {"status", test["status"]},
+                             {"score", test["score"]},
+                             {"max_score", test["max_score"]},
+                             {"visibility", test["visibility"]}});
+  }
+  return view;
+}
+
+fs::path golden_path(const Kit& kit, const Lab& lab, const std::string& name) {
+  return kit.root() / "autograder" / "tests" / "golden" / lab.id / (name + ".json");
+}
+
+std::vector<std::string> golden_differences(const json& expected, const json& actual) {
+  std::vector<std::string> out;
+  diff(expected, actual, "", out);
+  return out;
+}
+
+}  // namespace proctor

@@ -1,0 +1,48 @@
+#pragma once
+
+/// @file
+/// @brief Bundled sample submissions (for `demo`) and their golden results
+/// (for `selftest`).
+/// @ingroup grader
+///
+/// Samples live in `autograder/samples/<lab>/samples.json`. Each is the
+/// reference solution or the skeleton with a patch applied (one classic bug
+/// each), a folder, or an archive. Golden results live in
+/// `autograder/tests/golden/<lab>/<name>.json`.
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "autograder/core/grade.h"
+#include "autograder/core/lab.h"
+
+namespace proctor {
+
+/// One bundled sample, ready to grade.
+struct Sample {
+  std::string name;
+  /// One line on what the sample shows.
+  std::string about;
+  Submission submission;
+};
+
+/// Builds every sample of `lab` under `.proctor/samples/<lab>/` and returns
+/// them in manifest order; none when the lab has no samples or no solution
+/// (a student kit). @throws std::runtime_error if a patch does not apply.
+std::vector<Sample> materialize_samples(const Kit& kit, const Lab& lab);
+
+/// The fields of a result that golden files pin: status, score, ignored
+/// files and per test name, status, score, max_score and visibility.
+nlohmann::json golden_view(const SubmissionResult& result);
+
+/// Where the golden file of sample `name` of `lab` lives.
+std::filesystem::path golden_path(const Kit& kit, const Lab& lab, const std::string& name);
+
+/// Field-by-field differences between `expected` and `actual` golden views,
+/// one line each, empty when they agree.
+std::vector<std::string> golden_differences(const nlohmann::json& expected,
+                                            const nlohmann::json& actual);
+
+}  // namespace proctor
