@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "autograder/core/distribute.h"
 #include "autograder/core/grade.h"
 #include "autograder/core/process.h"
 #include "autograder/core/report.h"
@@ -198,6 +199,32 @@ int check(const Kit& kit, const std::string& lab_name, const Common& common) {
   return 0;
 }
 
+int pack(const Kit& kit, const std::string& lab_name) {
+  const Lab& lab = kit.find(lab_name);
+  const fs::path archive = pack_submission(kit, lab);
+  std::cout << "Packed";
+  for (const auto& file : lab.student_files) std::cout << " " << file;
+  std::cout << " (it builds). Submit this file:\n" << archive.string() << "\n";
+  return 0;
+}
+
+int release(const Kit& kit, const fs::path& out) {
+  const std::size_t files = release_kit(kit, out);
+  std::cout << "Wrote the student kit (" << files << " files, no solutions or hidden tests) to "
+            << fs::absolute(out).string() << "\n";
+  return 0;
+}
+
+int export_gradescope(const Kit& kit, const std::string& lab_name, const fs::path& zip) {
+  const Lab& lab = kit.find(lab_name);
+  proctor::export_gradescope(kit, lab, zip);
+  std::cout << "Wrote the Gradescope autograder for lab " << lab.id << " to "
+            << fs::absolute(zip).string()
+            << "\nUpload it as the assignment's autograder (setup.sh and run_autograder are at "
+               "its root).\n";
+  return 0;
+}
+
 int demo(const Kit& kit, const fs::path& out_root, const Common& common) {
   const fs::path out = fs::absolute(out_root);
   for (const Lab& lab : kit.labs()) {
@@ -299,6 +326,28 @@ int selftest(const Kit& kit, bool update_golden, const Common& common) {
         std::cout << "  report: " << text_report(result) << "\n";
       }
     }
+  }
+  auto report = [&](const std::string& what, const std::vector<std::string>& problems) {
+    if (problems.empty()) {
+      ++passed;
+      std::cout << "ok: " << what << "\n";
+      return;
+    }
+    ++failed;
+    std::cout << "FAILED: " << what << "\n";
+    for (const auto& problem : problems) std::cout << "    " << problem << "\n";
+  };
+  const fs::path scratch = kit.root() / "out" / "selftest";
+  std::cout << "== the student kit (proctor release)\n" << std::flush;
+  report("the release has no solutions or hidden tests, builds on its own, and its skeletons "
+         "fail every public test",
+         check_release(kit, scratch, options_for(common)));
+  end_progress();
+  for (const Lab& lab : kit.labs()) {
+    if (!lab.has_hidden_tests || !lab.has_solution) continue;
+    std::cout << "== Gradescope autograder for lab " << lab.id << "\n" << std::flush;
+    report("run_autograder gives the reference solution of lab " + lab.id + " full marks",
+           check_gradescope(kit, lab, scratch));
   }
   std::cout << "selftest: " << passed << " passed, " << failed << " failed\n";
   return failed == 0 ? 0 : 1;

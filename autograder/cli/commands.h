@@ -34,6 +34,15 @@ int demo(const Kit& kit, const std::filesystem::path& out, const Common& common)
 /// the golden files instead: review the diff before committing it).
 int selftest(const Kit& kit, bool update_golden, const Common& common);
 
+/// `proctor pack LAB`: the student's submission archive, checked to build.
+int pack(const Kit& kit, const std::string& lab);
+
+/// `proctor release OUT`: the student kit.
+int release(const Kit& kit, const std::filesystem::path& out);
+
+/// `proctor export-gradescope LAB OUT.zip`: a Gradescope autograder.
+int export_gradescope(const Kit& kit, const std::string& lab, const std::filesystem::path& zip);
+
 /// Prints `proctor: error: <message>` on stderr.
 void error(const std::string& message);
 

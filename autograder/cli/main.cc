@@ -48,6 +48,17 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "run the public tests on your work and show your score");
   check->add_option("LAB", lab, "lab number or folder, e.g. 01")->required();
 
+  auto* pack = app.add_subcommand("pack", "make your submission archive (checked to build first)");
+  pack->add_option("LAB", lab, "lab number or folder, e.g. 01")->required();
+
+  std::string target;
+  auto* release = app.add_subcommand("release", "write the student kit (no solutions, no hidden tests)");
+  release->add_option("OUT", target, "an empty or new folder")->required();
+
+  auto* gradescope = app.add_subcommand("export-gradescope", "write a Gradescope autograder zip for a lab");
+  gradescope->add_option("LAB", lab, "lab number or folder, e.g. 01")->required();
+  gradescope->add_option("OUT", target, "the zip to write, e.g. lab01-autograder.zip")->required();
+
   auto* demo = app.add_subcommand("demo", "grade the bundled sample submissions of every lab");
   demo->add_option("-o,--out", out, "where results go (default: out/demo)");
 
@@ -71,6 +82,9 @@ int main(int argc, char** argv) {
                                  regrade, common);
     }
     if (*check) return proctor::cli::check(kit, lab, common);
+    if (*pack) return proctor::cli::pack(kit, lab);
+    if (*release) return proctor::cli::release(kit, target);
+    if (*gradescope) return proctor::cli::export_gradescope(kit, lab, target);
     if (*demo) {
       return proctor::cli::demo(kit, out.empty() ? kit.root() / "out" / "demo" : fs::path(out),
                                 common);

@@ -6,6 +6,7 @@
 /// lab names.
 /// @ingroup grader
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -31,5 +32,18 @@ struct Violation {
 /// @throws std::runtime_error if the lab has no reference solution or the
 ///         kit does not build.
 std::vector<Violation> check_invariant(const Kit& kit, const Lab& lab, const GradeOptions& options);
+
+/// Releases the student kit into `scratch`/release, checks that nothing
+/// instructor-only is in it, that it builds on its own, and that every public
+/// test fails on its skeletons. @return Problems found, one line each.
+std::vector<std::string> check_release(const Kit& kit, const std::filesystem::path& scratch,
+                                       const GradeOptions& options);
+
+/// Exports the Gradescope autograder of `lab`, unpacks it into a simulated
+/// `scratch`/autograder folder, grades the reference solution with its
+/// run_autograder and checks results/results.json gives full marks.
+/// @return Problems found, one line each.
+std::vector<std::string> check_gradescope(const Kit& kit, const Lab& lab,
+                                          const std::filesystem::path& scratch);
 
 }  // namespace proctor

@@ -138,6 +138,10 @@ void unpack_archive(const fs::path& archive_path, const fs::path& into, const Un
       throw std::runtime_error("archive entry '" + name +
                                "' is damaged: " + archive_error_string(reader.get()));
     }
+    out.close();
+    // Keep the execute bits (scripts in a Gradescope zip), never set-id bits.
+    const auto perms = static_cast<fs::perms>((archive_entry_perm(entry) & 0755) | 0600);
+    fs::permissions(target, perms);
   }
   if (status != ARCHIVE_EOF) {
     throw std::runtime_error("cannot read archive '" + archive_path.string() +
