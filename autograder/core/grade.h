@@ -28,6 +28,9 @@ struct TestResult {
   std::string message;
   /// Longest wall time of its runs, in seconds.
   double seconds = 0;
+  /// How many runs it had across configurations (0: skipped everywhere, for
+  /// example a [no_tsan] test graded under tsan only).
+  int runs = 0;
 };
 
 /// How grading a submission ended.

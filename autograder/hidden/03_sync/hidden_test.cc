@@ -1,0 +1,308 @@
+// Lab 03 hidden tests: races, deadlocks, lost wake-ups, busy waiting.
+// Never shipped to students. Workers record; the main thread asserts.
+
+#include <time.h>
+
+#include <catch2/catch.hpp>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "labs/03_sync/sync.h"
+#include "testing/describe.h"
+#include "testing/guard.h"
+
+using namespace std::chrono_literals;
+using testing::join;
+using testing::run_guarded;
+
+namespace {
+
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+}  // namespace
+
+// Bug: an unprotected ++ on the shared counter (a data race: ThreadSanitizer
+// reports it, and many threads lose updates even without it).
+TEST_CASE("counters stay exact with many threads", "[lab03][task1][points=1]") {
+  auto result = run_guarded([] {
+    return join(lab03::count_with_mutex(8, 50000), lab03::count_with_atomic(8, 200000),
+                lab03::count_with_atomic(0, 10));
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "400000 1600000 0");
+}
+
+// Bug: locks taken in argument order, so a->b and b->a transfers deadlock
+// (the guard's deadline turns the hang into a failure); or no locks (money
+// created or lost).
+TEST_CASE("opposite concurrent transfers neither deadlock nor lose money",
+          "[lab03][task2][points=1]") {
+  auto result = run_guarded(
+      [] {
+        lab03::Bank bank(4, 1000);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t) {
+          threads.emplace_back([&bank, t] {
+            for (int i = 0; i < 20000; ++i) {
+              std::size_t a = static_cast<std::size_t>((t + i) % 4);
+              std::size_t b = static_cast<std::size_t>((t + i + 1 + (t % 2)) % 4);
+              if (t % 2) std::swap(a, b);
+              bank.transfer(a, b, 1 + i % 7);
+            }
+          });
+        }
+        long snapshots_ok = 0;
+        for (int i = 0; i < 200; ++i) snapshots_ok += bank.total() == 4000;
+        for (auto& thread : threads) thread.join();
+        return join(bank.total(), snapshots_ok);
+      },
+      15s);
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "4000 200");
+}
+
+// Bugs: bad account numbers or negative amounts accepted; a self-transfer
+// that locks the same mutex twice (deadlock).
+TEST_CASE("transfers reject bad accounts and amounts, and self-transfers are harmless",
+          "[lab03][task2][points=1]") {
+  auto result = run_guarded(
+      [] {
+        lab03::Bank bank(2, 50);
+        std::string seen;
+        try {
+          bank.transfer(0, 2, 1);
+          seen += "accepted ";
+        } catch (const std::out_of_range&) {
+          seen += "out_of_range ";
+        }
+        try {
+          bank.transfer(0, 1, -5);
+          seen += "accepted ";
+        } catch (const std::invalid_argument&) {
+          seen += "invalid ";
+        }
+        bool self = bank.transfer(1, 1, 20);
+        return join(seen, self, bank.balance(0), bank.balance(1));
+      },
+      5s);
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "out_of_range invalid  1 50 50");
+}
+
+// Bugs: close() wakes only one waiter (notify_one), or waits use `if`
+// instead of a predicate loop; several producers and consumers lose or
+// duplicate values.
+TEST_CASE("close wakes every blocked consumer and producers and consumers lose nothing",
+          "[lab03][task3][points=1]") {
+  auto result = run_guarded(
+      [] {
+        lab03::BoundedQueue idle(2);
+        std::atomic<int> ended{0};
+        std::vector<std::thread> waiting;
+        for (int t = 0; t < 3; ++t) {
+          waiting.emplace_back([&] {
+            if (!idle.pop()) ++ended;
+          });
+        }
+        std::this_thread::sleep_for(50ms);
+        idle.close();
+        for (auto& thread : waiting) thread.join();
+
+        lab03::BoundedQueue queue(3);
+        std::atomic<long> sum{0};
+        std::atomic<long> count{0};
+        std::vector<std::thread> consumers;
+        for (int t = 0; t < 3; ++t) {
+          consumers.emplace_back([&] {
+            while (auto value = queue.pop()) {
+              sum += *value;
+              ++count;
+            }
+          });
+        }
+        std::vector<std::thread> producers;
+        for (int p = 0; p < 3; ++p) {
+          producers.emplace_back([&, p] {
+            for (int i = 1; i <= 2000; ++i) queue.push(p * 10000 + i);
+          });
+        }
+        for (auto& thread : producers) thread.join();
+        queue.close();
+        for (auto& thread : consumers) thread.join();
+        bool zero_rejected = false;
+        try {
+          lab03::BoundedQueue bad(0);
+        } catch (const std::invalid_argument&) {
+          zero_rejected = true;
+        }
+        return join(ended.load(), count.load(), sum.load(), zero_rejected);
+      },
+      15s);
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "3 6000 66003000 1");
+}
+
+// Bug: a consumer that spins (busy waits) on an empty queue burns a CPU
+// instead of sleeping on a condition variable. Measured as CPU time of the
+// process while it waits: a blocked consumer uses almost none.
+TEST_CASE("a consumer waiting on an empty queue does not burn CPU", "[lab03][task3][points=1]") {
+  auto result = run_guarded(
+      [] {
+        lab03::BoundedQueue queue(1);
+        std::thread consumer([&] { (void)queue.pop(); });
+        std::this_thread::sleep_for(50ms);  // Let the consumer block.
+        const double cpu_before = process_cpu_seconds();
+        std::this_thread::sleep_for(400ms);
+        const double cpu_used = process_cpu_seconds() - cpu_before;
+        queue.close();
+        consumer.join();
+        // A spinning consumer uses about 0.4 s here; a blocked one about 0.
+        return join(cpu_used < 0.2);
+      },
+      10s);
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "1");
+}
+
+// Bugs: more holders than units (a race on the count), or release(n) that
+// wakes only one of n waiters (notify_one): the others wait forever.
+TEST_CASE("a semaphore admits at most its count and release(n) wakes n waiters",
+          "[lab03][task4][points=2]") {
+  auto result = run_guarded(
+      [] {
+        lab03::Semaphore semaphore(3);
+        std::atomic<int> inside{0};
+        std::atomic<int> most{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; ++t) {
+          threads.emplace_back([&] {
+            for (int i = 0; i < 500; ++i) {
+              semaphore.acquire();
+              int now = ++inside;
+              int seen = most.load();
+              while (now > seen && !most.compare_exchange_weak(seen, now)) {
+              }
+              --inside;
+              semaphore.release();
+            }
+          });
+        }
+        for (auto& thread : threads) thread.join();
+
+        lab03::Semaphore gate(0);
+        std::atomic<int> through{0};
+        std::vector<std::thread> waiters;
+        for (int t = 0; t < 3; ++t) {
+          waiters.emplace_back([&] {
+            gate.acquire();
+            ++through;
+          });
+        }
+        std::this_thread::sleep_for(50ms);
+        gate.release(3);
+        for (auto& thread : waiters) thread.join();
+        bool bad_release = false;
+        try {
+          gate.release(0);
+        } catch (const std::invalid_argument&) {
+          bad_release = true;
+        }
+        return join(most.load() <= 3, most.load() >= 1, through.load(), bad_release);
+      },
+      10s);
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "1 1 3 1");
+}
+
+// Bug: a barrier that waits on a count rather than a round number lets a
+// fast thread's next arrival count toward the current round (generations
+// overrun), or deadlocks on reuse.
+TEST_CASE("a barrier reused for many rounds keeps every round separate",
+          "[lab03][task5][points=2]") {
+  auto result = run_guarded(
+      [] {
+        constexpr int kThreads = 4;
+        constexpr int kRounds = 300;
+        lab03::Barrier barrier(kThreads);
+        std::vector<std::atomic<int>> progress(kThreads);
+        std::atomic<int> mismatches{0};
+        std::atomic<int> wrong_rounds{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+          threads.emplace_back([&, t] {
+            for (int round = 0; round < kRounds; ++round) {
+              progress[t] = round;
+              if (barrier.arrive_and_wait() != static_cast<std::size_t>(round)) ++wrong_rounds;
+              for (int other = 0; other < kThreads; ++other) {
+                if (progress[other].load() < round) ++mismatches;
+              }
+              barrier.arrive_and_wait();  // Nobody races ahead into the next round.
+            }
+          });
+        }
+        for (auto& thread : threads) thread.join();
+        bool zero_rejected = false;
+        try {
+          lab03::Barrier bad(0);
+        } catch (const std::invalid_argument&) {
+          zero_rejected = true;
+        }
+        return join(mismatches.load(), wrong_rounds.load() > 0, zero_rejected);
+      },
+      15s);
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "0 1 1");
+}
+
+// Bug: get() or put() without the lock (a data race ThreadSanitizer reports;
+// a std::map modified while read can also crash).
+TEST_CASE("the cache stays consistent under concurrent readers and writers",
+          "[lab03][task6][points=1]") {
+  auto result = run_guarded(
+      [] {
+        lab03::Cache cache;
+        std::atomic<int> bad{0};
+        std::vector<std::thread> threads;
+        for (int w = 0; w < 2; ++w) {
+          threads.emplace_back([&, w] {
+            for (int i = 0; i < 2000; ++i) {
+              cache.put("key" + std::to_string(i % 50), "value" + std::to_string(w));
+            }
+          });
+        }
+        for (int r = 0; r < 4; ++r) {
+          threads.emplace_back([&] {
+            for (int i = 0; i < 4000; ++i) {
+              auto value = cache.get("key" + std::to_string(i % 50));
+              if (value && *value != "value0" && *value != "value1") ++bad;
+            }
+          });
+        }
+        for (auto& thread : threads) thread.join();
+        return join(bad.load(), cache.get("key7").has_value());
+      },
+      15s);
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "0 1");
+}
+
+// Bugs: a private mapping where a shared one was needed (the parent sees
+// nothing), or plain ++ on shared memory (children lose each other's updates).
+TEST_CASE("a private mapping keeps every child's count to itself; a shared one sums them",
+          "[lab03][task7][points=2]") {
+  auto result = run_guarded(
+      [] {
+        return join(lab03::count_in_children(4, 20000, false),
+                    lab03::count_in_children(4, 200000, true),
+                    lab03::count_in_children(0, 5, true));
+      },
+      15s);
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "0 800000 0");
+}
