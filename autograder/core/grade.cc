@@ -54,7 +54,18 @@ std::string read_file(const fs::path& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-std::string tail(const std::string& text, std::size_t size) {
+// The part of a failing run's output worth reading: a sanitizer report from
+// its first line (where it names the bad access), otherwise the last lines.
+std::string excerpt(const std::string& text, std::size_t size) {
+  for (const char* marker : {"WARNING: ThreadSanitizer", "ERROR: AddressSanitizer",
+                             "ERROR: LeakSanitizer", "runtime error:"}) {
+    auto at = text.find(marker);
+    if (at == std::string::npos) continue;
+    at = text.rfind('\n', at);
+    at = at == std::string::npos ? 0 : at + 1;
+    std::string report = text.substr(at, size);
+    return at + size < text.size() ? report + "\n[...]" : report;
+  }
   return text.size() <= size ? text : "[...]\n" + text.substr(text.size() - size);
 }
 
@@ -104,7 +115,7 @@ RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const fs::p
     verdict.passed = true;
     return verdict;
   }
-  if (!run.output.empty()) verdict.message += "\n--- output ---\n" + tail(run.output, kOutputInMessage);
+  if (!run.output.empty()) verdict.message += "\n--- output ---\n" + excerpt(run.output, kOutputInMessage);
   return verdict;
 }
 
