@@ -229,6 +229,26 @@ int export_gradescope(const Kit& kit, const std::string& lab_name, const fs::pat
   return 0;
 }
 
+int bench(const Kit& kit, const fs::path& out) {
+  const bool reference = fs::exists(kit.root() / "solutions" / "04_costs" / "BUILD");
+  std::vector<std::string> build{"bazel", "build", "--color=no", "--curses=no"};
+  if (reference) build.push_back("--config=solution");
+  build.push_back("//autograder/bench:bench");
+  std::cout << "Measuring with " << (reference ? "the reference" : "your own (labs/04_costs)")
+            << " harness; this takes about a minute.\n"
+            << std::flush;
+  const fs::path log = kit.work_dir() / "logs" / "build-bench.log";
+  fs::create_directories(log.parent_path());
+  if (!run_logged(build, kit.root(), log).ok()) {
+    throw std::runtime_error("the bench does not build; see " + log.string());
+  }
+  // --config=solution builds into the same output tree as plain builds.
+  const fs::path binary = kit.root() / "bazel-bin" / "autograder" / "bench" / "bench";
+  Exit ran = run_logged({binary.string(), fs::absolute(out).string()}, kit.root(), "");
+  if (!ran.ok()) throw std::runtime_error("the bench failed (" + ran.describe() + ")");
+  return 0;
+}
+
 int demo(const Kit& kit, const fs::path& out_root, const Common& common) {
   const fs::path out = fs::absolute(out_root);
   for (const Lab& lab : kit.labs()) {
@@ -350,6 +370,27 @@ int selftest(const Kit& kit, bool update_golden, const Common& common) {
     for (const auto& problem : problems) std::cout << "    " << problem << "\n";
   };
   const fs::path scratch = kit.root() / "out" / "selftest";
+  if (fs::exists(kit.root() / "labs" / "04_costs")) {
+    std::cout << "== proctor bench\n" << std::flush;
+    std::vector<std::string> missing;
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      bench(kit, scratch / "bench");
+    } catch (const std::exception& e) {
+      missing.push_back(e.what());
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    for (const char* file : {"bench.csv", "bench.json", "creation.png", "creation.svg",
+                             "fork_memory.png", "fork_memory.svg"}) {
+      if (!fs::exists(scratch / "bench" / file) || fs::file_size(scratch / "bench" / file) == 0) {
+        missing.push_back(std::string("no ") + file);
+      }
+    }
+    report("proctor bench wrote its table, CSV, JSON and both plots in " +
+               std::to_string(static_cast<int>(seconds)) + " s",
+           missing);
+  }
   std::cout << "== the student kit (proctor release)\n" << std::flush;
   report("the release has no solutions or hidden tests, builds on its own, and its skeletons "
          "fail every public test",

@@ -43,6 +43,12 @@ int release(const Kit& kit, const std::filesystem::path& out);
 /// `proctor export-gradescope LAB OUT.zip`: a Gradescope autograder.
 int export_gradescope(const Kit& kit, const std::string& lab, const std::filesystem::path& zip);
 
+/// `proctor bench [--out DIR]`: measures process and thread costs on this
+/// machine with Lab 04's harness (the reference solution where the kit has
+/// it, otherwise the student's own), prints a table, writes CSV, JSON and
+/// plots.
+int bench(const Kit& kit, const std::filesystem::path& out);
+
 /// Prints `proctor: error: <message>` on stderr.
 void error(const std::string& message);
 

@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
   gradescope->add_option("LAB", lab, "lab number or folder, e.g. 01")->required();
   gradescope->add_option("OUT", target, "the zip to write, e.g. lab01-autograder.zip")->required();
 
+  auto* bench = app.add_subcommand("bench", "measure process and thread costs on this machine");
+  bench->add_option("-o,--out", out, "where the table, CSV, JSON and plots go (default: out/bench)");
+
   auto* demo = app.add_subcommand("demo", "grade the bundled sample submissions of every lab");
   demo->add_option("-o,--out", out, "where results go (default: out/demo)");
 
@@ -82,6 +85,9 @@ int main(int argc, char** argv) {
                                  regrade, common);
     }
     if (*check) return proctor::cli::check(kit, lab, common);
+    if (*bench) {
+      return proctor::cli::bench(kit, out.empty() ? kit.root() / "out" / "bench" : fs::path(out));
+    }
     if (*pack) return proctor::cli::pack(kit, lab);
     if (*release) return proctor::cli::release(kit, target);
     if (*gradescope) return proctor::cli::export_gradescope(kit, lab, target);

@@ -71,11 +71,11 @@ Lab load_lab(const fs::path& kit_root, const fs::path& lab_dir) {
   } catch (const json::exception& e) {
     throw std::runtime_error(manifest_file.string() + ": " + e.what());
   }
-  static const std::regex plain_file(R"([A-Za-z0-9_][A-Za-z0-9_.-]*\.(cc|h))");
+  static const std::regex plain_file(R"([A-Za-z0-9_][A-Za-z0-9_.-]*\.(cc|h|md|txt))");
   for (const auto& file : lab.student_files) {
     if (!std::regex_match(file, plain_file)) {
       throw std::runtime_error(manifest_file.string() + ": student file '" + file +
-                               "' must be a plain .cc or .h name in the lab folder");
+                               "' must be a plain .cc, .h, .md or .txt name in the lab folder");
     }
   }
   if (lab.student_files.empty() || lab.runs < 1 || lab.test_timeout_seconds < 1) {

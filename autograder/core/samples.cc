@@ -69,7 +69,10 @@ std::vector<Sample> materialize_samples(const Kit& kit, const Lab& lab) {
       const fs::path from = base == "solution" ? kit.root() / "solutions" / lab.id : lab.dir;
       const fs::path dir = root / sample.name;
       fs::create_directories(dir);
-      for (const auto& file : lab.student_files) fs::copy_file(from / file, dir / file);
+      for (const auto& file : lab.student_files) {
+        // A solution holds code only; written answers come from the skeleton.
+        if (fs::exists(from / file)) fs::copy_file(from / file, dir / file);
+      }
       if (entry.contains("patch")) {
         const fs::path patch = source / entry["patch"].get<std::string>();
         Exit applied = run_logged({"patch", "--quiet", "--forward", "--no-backup-if-mismatch",

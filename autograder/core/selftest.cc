@@ -106,7 +106,8 @@ std::vector<std::string> check_gradescope(const Kit& kit, const Lab& lab, const 
   export_gradescope(kit, lab, zip);
   unpack_archive(zip, root / "source", UnpackLimits{20000, 200u << 20, 10u << 20});
   for (const auto& file : lab.student_files) {
-    fs::copy_file(kit.root() / "solutions" / lab.id / file, root / "submission" / file);
+    const fs::path from = kit.root() / "solutions" / lab.id / file;
+    if (fs::exists(from)) fs::copy_file(from, root / "submission" / file);
   }
   const fs::path log = root / "run_autograder.log";
   Exit ran = run_logged({"env", "AUTOGRADER_ROOT=" + root.string(),

@@ -48,6 +48,9 @@ TEST_CASE("a malformed manifest is an error naming the file") {
   CHECK_THROWS_WITH(
       proctor::Kit(make_kit("path", R"({"title": "P", "student_files": ["../BUILD"]})")),
       Catch::Contains("../BUILD"));
+  CHECK_THROWS_WITH(
+      proctor::Kit(make_kit("build", R"({"title": "P", "student_files": ["BUILD"]})")),
+      Catch::Contains("BUILD"));
 }
 
 TEST_CASE("a folder without WORKSPACE is not a kit") {

@@ -138,6 +138,8 @@ TEST_CASE("the staged BUILD file links the submission with the lab's tests") {
                        Catch::Contains("//labs/01_processes:public_tests") &&
                        Catch::Contains("//autograder/hidden/01_processes:hidden_tests") &&
                        Catch::Contains("alwayslink = True"));
+  CHECK_THAT(proctor::staged_build_file(lab, {"costs.cc", "ANSWERS.md"}),
+             Catch::Contains("\"costs.cc\"") && !Catch::Contains("ANSWERS.md"));
   lab.has_hidden_tests = false;
   CHECK_THAT(proctor::staged_build_file(lab, {"processes.cc"}),
              !Catch::Contains("hidden_tests"));

@@ -1,0 +1,25 @@
+#pragma once
+
+/// @file
+/// @brief The reference measurements, taken in the same test run, that the
+/// hidden Lab 04 tests compare student measurements with.
+
+#include <cstddef>
+
+namespace reference {
+
+double thread_create_join_ns(bool pthread, std::size_t trials);
+/// `kind` is a lab04::ProcessKind value.
+double process_create_ns(int kind, std::size_t trials);
+double pipe_round_trip_ns(bool processes, std::size_t round_trips);
+double mutex_lock_unlock_ns();
+double contended_increment_ns(bool atomic);
+double fork_with_resident_ns(std::size_t mebibytes, std::size_t trials);
+
+/// True if `measured` is within a factor of `band` of `yardstick` either way.
+inline bool within(double measured, double yardstick, double band = 3.0) {
+  return measured > 0 && yardstick > 0 && measured <= yardstick * band &&
+         measured >= yardstick / band;
+}
+
+}  // namespace reference
