@@ -44,8 +44,9 @@ std::filesystem::path pack_submission(const Kit& kit, const Lab& lab);
 std::size_t release_kit(const Kit& kit, const std::filesystem::path& out);
 
 /// `proctor export-gradescope`: an autograder zip (setup.sh and
-/// run_autograder at its root, the kit without solutions beside them) that
-/// grades `lab` with the hidden tests.
+/// run_autograder at its root, the kit with its hidden tests and reference
+/// solutions under kit/) that grades `lab` with the hidden tests. Gradescope
+/// never shows an autograder's files to students.
 void export_gradescope(const Kit& kit, const Lab& lab, const std::filesystem::path& zip);
 
 }  // namespace proctor

@@ -315,7 +315,8 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
     }
   };
   std::vector<std::thread> workers;
-  for (int w = 0; w < std::max(1, options.jobs); ++w) workers.emplace_back(worker, w);
+  const int jobs_at_once = lab.parallel_tests ? std::max(1, options.jobs) : 1;
+  for (int w = 0; w < jobs_at_once; ++w) workers.emplace_back(worker, w);
   for (auto& thread : workers) thread.join();
   return results;
 }

@@ -66,6 +66,7 @@ Lab load_lab(const fs::path& kit_root, const fs::path& lab_dir) {
     lab.student_files = manifest.at("student_files").get<std::vector<std::string>>();
     lab.test_timeout_seconds = manifest.value("test_timeout_seconds", 30);
     lab.runs = manifest.value("runs", 1);
+    lab.parallel_tests = manifest.value("parallel_tests", true);
     lab.grade_configs = read_configs(manifest, "grade_configs", {"plain"}, manifest_file);
     lab.selftest_configs = read_configs(manifest, "selftest_configs", {"plain"}, manifest_file);
   } catch (const json::exception& e) {

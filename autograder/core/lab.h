@@ -32,6 +32,9 @@ struct Lab {
   std::vector<Config> grade_configs{"plain"};
   /// How many times each test case runs per configuration when grading.
   int runs = 1;
+  /// False for labs whose tests measure time: their test cases run one at a
+  /// time, so that they do not disturb each other's measurements.
+  bool parallel_tests = true;
   /// Configurations selftest checks the pass/fail invariant in.
   std::vector<Config> selftest_configs{"plain"};
   /// Absolute path of the lab folder.
