@@ -65,3 +65,52 @@ def lab(name, hdrs, srcs, public_tests):
             "//testing:catch_main",
         ],
     )
+
+def lab_solution(name, srcs):
+    """Defines a lab's reference implementation of its contract.
+
+    Args:
+      name: the lab library's name (as given to lab()).
+      srcs: the reference sources, the same file names as the student's.
+    """
+    lab_dir = native.package_name().split("/")[-1]
+    cc_library(
+        name = name,
+        srcs = srcs,
+        copts = KIT_COPTS,
+        visibility = ["//visibility:public"],
+        deps = ["//labs/%s:%s_header" % (lab_dir, name)],
+    )
+
+def hidden_tests(name, srcs, deps = []):
+    """Defines a lab's hidden tests: the library the grader links, and a
+    manual `bazel test` entry against the lab library (add --config=solution).
+
+    Args:
+      name: the lab library's name (as given to lab()).
+      srcs: the hidden test sources.
+      deps: extra dependencies of the tests.
+    """
+    lab_dir = native.package_name().split("/")[-1]
+    cc_library(
+        name = "hidden_tests",
+        srcs = srcs,
+        copts = KIT_COPTS,
+        visibility = ["//visibility:public"],
+        deps = deps + [
+            "//labs/%s:%s_header" % (lab_dir, name),
+            "//testing:guard",
+            "@catch2",
+        ],
+        alwayslink = True,
+    )
+    cc_test(
+        name = "hidden_test",
+        size = "small",
+        tags = ["manual"],
+        deps = [
+            ":hidden_tests",
+            "//labs/%s:%s" % (lab_dir, name),
+            "//testing:catch_main",
+        ],
+    )

@@ -73,6 +73,12 @@ std::vector<Sample> materialize_samples(const Kit& kit, const Lab& lab) {
         // A solution holds code only; written answers come from the skeleton.
         if (fs::exists(from / file)) fs::copy_file(from / file, dir / file);
       }
+      if (entry.contains("extra")) {
+        // Files the submission adds beside its own (for example grader-owned
+        // files it tries to replace).
+        fs::copy(source / entry["extra"].get<std::string>(), dir,
+                 fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+      }
       if (entry.contains("patch")) {
         const fs::path patch = source / entry["patch"].get<std::string>();
         Exit applied = run_logged({"patch", "--quiet", "--forward", "--no-backup-if-mismatch",

@@ -6,8 +6,9 @@
 /// @ingroup grader
 ///
 /// Samples live in `autograder/samples/<lab>/samples.json`. Each is the
-/// reference solution or the skeleton with a patch applied (one classic bug
-/// each), a folder, or an archive. Golden results live in
+/// reference solution or the skeleton ("base") with a patch applied (one
+/// classic bug each) and extra files laid beside it ("extra"), a folder, or
+/// an archive. Golden results live in
 /// `autograder/tests/golden/<lab>/<name>.json`.
 
 #include <filesystem>
