@@ -249,6 +249,24 @@ int bench(const Kit& kit, const fs::path& out) {
   return 0;
 }
 
+int docs(const Kit& kit) {
+  const fs::path site = kit.root() / "out" / "docs" / "html";
+  std::error_code ec;
+  fs::remove_all(site, ec);
+  const fs::path log = kit.work_dir() / "logs" / "doxygen.log";
+  fs::create_directories(log.parent_path());
+  const Exit ran = run_logged({"doxygen", "docs/Doxyfile"}, kit.root(), log);
+  std::ifstream in(log);
+  const std::string warnings((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!ran.ok() || !warnings.empty()) {
+    throw std::runtime_error("the docs have warnings (they count as errors):\n" + warnings);
+  }
+  int pages = 0;
+  for (const auto& entry : fs::directory_iterator(site)) pages += entry.path().extension() == ".html";
+  std::cout << "Docs: " << (site / "index.html").string() << " (" << pages << " pages)\n";
+  return 0;
+}
+
 int demo(const Kit& kit, const fs::path& out_root, const Common& common) {
   const fs::path out = fs::absolute(out_root);
   for (const Lab& lab : kit.labs()) {
@@ -370,6 +388,26 @@ int selftest(const Kit& kit, bool update_golden, const Common& common) {
     for (const auto& problem : problems) std::cout << "    " << problem << "\n";
   };
   const fs::path scratch = kit.root() / "out" / "selftest";
+  std::cout << "== docs (Doxygen, then a headless browser)\n" << std::flush;
+  {
+    std::vector<std::string> problems;
+    try {
+      docs(kit);
+      const fs::path log = scratch / "check_site.log";
+      fs::create_directories(scratch);
+      const Exit checked = run_logged({(kit.root() / "docs" / "tools" / "check_site.sh").string(),
+                                       (kit.root() / "out" / "docs" / "html").string(),
+                                       (scratch / "screenshots").string()},
+                                      kit.root(), log);
+      std::ifstream in(log);
+      std::cout << in.rdbuf();
+      if (!checked.ok()) problems.push_back("the browser check failed; see " + log.string());
+    } catch (const std::exception& e) {
+      problems.push_back(e.what());
+    }
+    report("the site builds without warnings, renders in Chromium and has no broken link",
+           problems);
+  }
   if (fs::exists(kit.root() / "labs" / "04_costs")) {
     std::cout << "== proctor bench\n" << std::flush;
     std::vector<std::string> missing;

@@ -49,6 +49,10 @@ int export_gradescope(const Kit& kit, const std::string& lab, const std::filesys
 /// plots.
 int bench(const Kit& kit, const std::filesystem::path& out);
 
+/// `proctor docs`: builds the Doxygen site (warnings are errors) into
+/// out/docs/html and prints where it is.
+int docs(const Kit& kit);
+
 /// Prints `proctor: error: <message>` on stderr.
 void error(const std::string& message);
 

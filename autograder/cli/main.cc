@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
   auto* bench = app.add_subcommand("bench", "measure process and thread costs on this machine");
   bench->add_option("-o,--out", out, "where the table, CSV, JSON and plots go (default: out/bench)");
 
+  auto* docs = app.add_subcommand("docs", "build the documentation site (out/docs/html)");
+
   auto* demo = app.add_subcommand("demo", "grade the bundled sample submissions of every lab");
   demo->add_option("-o,--out", out, "where results go (default: out/demo)");
 
@@ -85,6 +87,7 @@ int main(int argc, char** argv) {
                                  regrade, common);
     }
     if (*check) return proctor::cli::check(kit, lab, common);
+    if (*docs) return proctor::cli::docs(kit);
     if (*bench) {
       return proctor::cli::bench(kit, out.empty() ? kit.root() / "out" / "bench" : fs::path(out));
     }

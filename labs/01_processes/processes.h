@@ -32,6 +32,8 @@
 #include <string>
 #include <vector>
 
+/// @brief Lab 01: processes, their creation, exec, pipes, deadlines and reaping.
+/// @ingroup lab01
 namespace lab01 {
 
 /// How a child process ended, decoded from a raw wait status.
@@ -47,6 +49,7 @@ struct ExitStatus {
 
   /// True for a normal exit with code 0.
   bool success() const { return exited && code == 0; }
+  /// Field-by-field equality.
   bool operator==(const ExitStatus&) const = default;
 };
 
@@ -102,6 +105,7 @@ ExitStatus run(const std::vector<std::string>& argv);
 
 /// What a child printed and how it ended.
 struct Captured {
+  /// How the child (or the pipeline's last stage) ended.
   ExitStatus status;
   /// Everything the child wrote to its standard output.
   std::string out;
@@ -139,6 +143,7 @@ Captured pipeline(const std::vector<std::vector<std::string>>& stages,
 
 /// Result of run_with_timeout().
 struct TimedResult {
+  /// How the child ended (killed by SIGKILL when `timed_out`).
   ExitStatus status;
   /// True if the deadline passed and the child's process group was killed.
   bool timed_out = false;
@@ -165,7 +170,10 @@ class Child {
  public:
   /// Starts `argv` as spawn() does.
   explicit Child(const std::vector<std::string>& argv);
+  /// Takes over `other`'s process; `other` owns nothing afterwards.
   Child(Child&& other) noexcept;
+  /// Disposes of the process this handle owned (as the destructor does),
+  /// then takes over `other`'s.
   Child& operator=(Child&& other) noexcept;
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;

@@ -23,12 +23,17 @@
 #include <utility>
 #include <vector>
 
+/// @brief Lab 02: threads, their creation, joining, results, exceptions and cancellation.
+/// @ingroup lab02
 namespace lab02 {
 
 /// A half-open range of item indices [begin, end).
 struct Range {
+  /// First index in the range.
   std::size_t begin = 0;
+  /// One past the last index in the range.
   std::size_t end = 0;
+  /// Field-by-field equality.
   bool operator==(const Range&) const = default;
 };
 

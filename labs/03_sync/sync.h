@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+/// @brief Lab 03: synchronization of shared memory between threads and processes.
+/// @ingroup lab03
 namespace lab03 {
 
 /// @brief Task 1: `threads` threads each add 1 to one shared counter

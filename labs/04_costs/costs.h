@@ -20,15 +20,18 @@
 #include <stdexcept>
 #include <vector>
 
+/// @brief Lab 04: measuring what processes and threads cost.
+/// @ingroup lab04
 namespace lab04 {
 
 /// Robust statistics of a set of samples (nanoseconds).
 struct Stats {
   /// The median (for an even count, the mean of the two middle samples).
   double median_ns = 0;
-  /// The 10th and 90th percentiles, nearest-rank: the sample at index
-  /// ceil(p * n) - 1 of the sorted samples (index 0 at least).
+  /// The 10th percentile, nearest-rank: the sample at index
+  /// ceil(0.1 * n) - 1 of the sorted samples (index 0 at least).
   double p10_ns = 0;
+  /// The 90th percentile, nearest-rank, the same way.
   double p90_ns = 0;
   /// How many samples.
   std::size_t samples = 0;
