@@ -253,6 +253,7 @@ int docs(const Kit& kit) {
   const fs::path site = kit.root() / "out" / "docs" / "html";
   std::error_code ec;
   fs::remove_all(site, ec);
+  fs::create_directories(site.parent_path());  // Doxygen makes only the last level.
   const fs::path log = kit.work_dir() / "logs" / "doxygen.log";
   fs::create_directories(log.parent_path());
   const Exit ran = run_logged({"doxygen", "docs/Doxyfile"}, kit.root(), log);
