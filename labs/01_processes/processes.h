@@ -101,6 +101,9 @@ ExitStatus wait_for(pid_t pid);
 
 /// @brief Task 2: spawn() then wait_for().
 /// @throws The same as spawn().
+///
+/// Example (from the public tests):
+/// @snippet 01_processes/tests/public_test.cc run
 ExitStatus run(const std::vector<std::string>& argv);
 
 /// What a child printed and how it ended.

@@ -97,6 +97,12 @@ std::vector<int> run_all(const std::vector<std::function<int()>>& tasks);
 /// The body receives a std::stop_token and is expected to return soon after
 /// a stop is requested. Destroying a Worker requests a stop and joins; it
 /// never terminates the program and never leaves the thread running.
+///
+/// Thread safety: request_stop() and join() are meant for the owning thread.
+/// Blocking: join() and the destructor wait for the body to return.
+///
+/// Example (from the public tests):
+/// @snippet 02_threads/tests/public_test.cc worker
 class Worker {
  public:
   /// Starts a thread running `body(token)`.

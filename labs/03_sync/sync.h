@@ -77,6 +77,9 @@ class Bank {
 /// its condition after every wake-up (wake-ups may be spurious).
 /// Shutdown: close() wakes every waiter. After close(), push() returns false
 /// and pop() drains what is left, then returns std::nullopt.
+///
+/// Example (from the public tests):
+/// @snippet 03_sync/tests/public_test.cc queue
 class BoundedQueue {
  public:
   /// @throws std::invalid_argument if `capacity` is 0.

@@ -67,6 +67,9 @@ class BelowResolution : public std::runtime_error {
 /// @throws BelowResolution if the median time of one whole sample
 ///         (median * batch) is below timer_resolution_ns(): the caller must
 ///         batch more calls per sample.
+///
+/// Example (from the public tests):
+/// @snippet 04_costs/tests/public_test.cc measure
 Stats measure(const std::function<void()>& operation, std::size_t warmup, std::size_t trials,
               std::size_t batch = 1);
 

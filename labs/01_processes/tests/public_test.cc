@@ -45,8 +45,10 @@ TEST_CASE("decode_status reports a normal exit and its exit code", "[lab01][task
 TEST_CASE("run starts a program, waits for it and returns its exit code",
           "[lab01][task2][points=1]") {
   auto result = run_guarded([] {
-    auto ok = lab01::run({"true"});
-    auto three = lab01::run({"sh", "-c", "exit 3"});
+    // [run]
+    auto ok = lab01::run({"true"});                   // exited, code 0
+    auto three = lab01::run({"sh", "-c", "exit 3"});  // exited, code 3
+    // [run]
     return join(show(ok), ok.success(), show(three), three.success(),
                 testing::has_children());
   });

@@ -85,6 +85,7 @@ TEST_CASE("a Worker runs until a stop is requested, then joins", "[lab02][task5]
   auto result = run_guarded([] {
     std::atomic<long> laps{0};
     std::atomic<bool> returned{false};
+    // [worker]
     lab02::Worker worker([&](std::stop_token token) {
       while (!token.stop_requested()) {
         ++laps;
@@ -92,6 +93,7 @@ TEST_CASE("a Worker runs until a stop is requested, then joins", "[lab02][task5]
       }
       returned = true;
     });
+    // [worker]
     while (laps.load() < 100) std::this_thread::yield();
     worker.request_stop();
     worker.join();

@@ -40,11 +40,13 @@ TEST_CASE("a bounded queue hands values from a producer to a consumer in order",
   auto result = run_guarded([] {
     lab03::BoundedQueue queue(4);
     std::vector<int> received;
+    // [queue]
     std::thread consumer([&] {
       while (auto value = queue.pop()) received.push_back(*value);
     });
     for (int i = 0; i < 1000; ++i) queue.push(i);
-    queue.close();
+    queue.close();  // The consumer drains what is left, then pop() returns nullopt.
+    // [queue]
     consumer.join();
     bool in_order = true;
     for (std::size_t i = 0; i < received.size(); ++i) in_order = in_order && received[i] == int(i);

@@ -27,12 +27,14 @@ TEST_CASE("measure warms up, then times trials of batched calls", "[lab04][task1
   auto result = run_guarded([] {
     long calls = 0;
     volatile double sink = 1;
+    // [measure]
     auto stats = lab04::measure(
         [&] {
           ++calls;
           for (int i = 0; i < 200; ++i) sink = sink * 1.000001;
         },
-        7, 11, 5);
+        /*warmup=*/7, /*trials=*/11, /*batch=*/5);  // 7 + 11 * 5 calls in all
+    // [measure]
     return join(calls, stats.samples, stats.median_ns > 0, stats.p10_ns <= stats.median_ns,
                 stats.median_ns <= stats.p90_ns);
   });
