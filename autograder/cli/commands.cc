@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "autograder/core/distribute.h"
+#include "autograder/core/files.h"
 #include "autograder/core/grade.h"
 #include "autograder/core/process.h"
 #include "autograder/core/report.h"
@@ -257,8 +258,7 @@ int docs(const Kit& kit) {
   const fs::path log = kit.work_dir() / "logs" / "doxygen.log";
   fs::create_directories(log.parent_path());
   const Exit ran = run_logged({"doxygen", "docs/Doxyfile"}, kit.root(), log);
-  std::ifstream in(log);
-  const std::string warnings((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string warnings = read_file(log);
   if (!ran.ok() || !warnings.empty()) {
     throw std::runtime_error("the docs have warnings (they count as errors):\n" + warnings);
   }

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "autograder/core/files.h"
 #include "autograder/core/process.h"
 
 namespace proctor {
@@ -12,11 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 std::string strip_newline(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();

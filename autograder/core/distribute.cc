@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "autograder/core/bazel.h"
+#include "autograder/core/files.h"
 #include "autograder/core/stage.h"
 
 namespace proctor {
@@ -112,9 +113,10 @@ void write_archive(const fs::path& path, const std::vector<ArchiveEntry>& entrie
                                "': " + archive_error_string(writer.get()));
     }
     for (const auto& item : entries) {
-      std::ifstream in(item.source, std::ios::binary);
-      if (!in) throw std::runtime_error("cannot read '" + item.source.string() + "'");
-      const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (!fs::is_regular_file(item.source)) {
+        throw std::runtime_error("cannot read '" + item.source.string() + "'");
+      }
+      const std::string data = read_file(item.source);
       std::unique_ptr<archive_entry, decltype(&archive_entry_free)> entry(archive_entry_new(),
                                                                           &archive_entry_free);
       archive_entry_set_pathname(entry.get(), item.name.c_str());

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "autograder/core/bazel.h"
+#include "autograder/core/files.h"
 #include "autograder/core/process.h"
 #include "autograder/core/stage.h"
 
@@ -48,11 +49,6 @@ struct RunVerdict {
   std::string message;
   double seconds = 0;
 };
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 // The part of a failing run's output worth reading: a sanitizer report from
 // its first line (where it names the bad access), otherwise the last lines.

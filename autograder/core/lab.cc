@@ -6,6 +6,8 @@
 #include <regex>
 #include <stdexcept>
 
+#include "autograder/core/files.h"
+
 namespace proctor {
 namespace {
 
@@ -34,8 +36,7 @@ std::vector<Config> read_configs(const json& manifest, const char* key,
 
 // The name given to the lab() macro in the lab's BUILD file.
 std::string library_name(const fs::path& build_file) {
-  std::ifstream in(build_file);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = read_file(build_file);
   std::smatch match;
   static const std::regex lab_call(R"re(lab\(\s*name\s*=\s*"([A-Za-z0-9_]+)")re");
   if (!std::regex_search(text, match, lab_call)) {

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "autograder/core/files.h"
+
 namespace proctor {
 namespace {
 
@@ -43,11 +45,6 @@ std::vector<std::string> list_files(const fs::path& root) {
   }
   std::sort(files.begin(), files.end());
   return files;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
@@ -236,7 +233,7 @@ Staged stage_submission(const Kit& kit, const Lab& lab, const std::string& id,
         throw std::runtime_error("'" + found.string() + "' is larger than 1 MiB");
       }
       fs::copy_file(from, dir / file);
-      for (auto& note : review_notes(file, read_text(dir / file))) staged.review.push_back(note);
+      for (auto& note : review_notes(file, read_file(dir / file))) staged.review.push_back(note);
       staged.taken.push_back(file);
       used.push_back(found.string());
     }
