@@ -2,7 +2,8 @@
 
 /// @file
 /// @brief The `proctor` subcommands, each a function returning an exit code:
-/// 0 done (graded, whatever the score), 1 could not do it, 2 usage.
+/// 0 done (graded, whatever the score), 1 could not do it, 2 usage. Each is
+/// a thin layer: it calls the library in core/ and prints what it returns.
 /// @ingroup grader
 
 #include <filesystem>
@@ -19,9 +20,23 @@ struct Common {
   int jobs = 0;
 };
 
-/// `proctor grade LAB SUBMISSION... [--out DIR] [--regrade]`.
-int grade(const Kit& kit, const std::string& lab, const std::vector<std::string>& submissions,
-          const std::filesystem::path& out, bool regrade, const Common& common);
+/// What `proctor grade` was asked to do.
+struct GradeRequest {
+  /// Lab number or folder name.
+  std::string lab;
+  /// Submissions, or class folders holding one per student.
+  std::vector<std::string> paths;
+  /// Results folder; empty means `out/grades/<lab>`.
+  std::filesystem::path out;
+  /// Grade again submissions whose recorded result still stands.
+  bool regrade = false;
+  /// Grade the one path given as this student, whatever its shape (how the
+  /// Gradescope autograder calls it); empty to infer ids from names.
+  std::string id;
+};
+
+/// `proctor grade LAB SUBMISSION... [--out DIR] [--regrade] [--id ID]`.
+int grade(const Kit& kit, const GradeRequest& request, const Common& common);
 
 /// `proctor check LAB`: public tests against the student's own work tree.
 int check(const Kit& kit, const std::string& lab, const Common& common);
@@ -29,9 +44,9 @@ int check(const Kit& kit, const std::string& lab, const Common& common);
 /// `proctor demo`: grades the bundled sample submissions of every lab.
 int demo(const Kit& kit, const std::filesystem::path& out, const Common& common);
 
-/// `proctor selftest`: kit unit tests, the invariant for every lab, then the
-/// bundled samples against their golden results (`update_golden` rewrites
-/// the golden files instead: review the diff before committing it).
+/// `proctor selftest`: the checks of core/selftest.h for this kit, one by
+/// one (`update_golden` rewrites the samples' golden files instead of
+/// comparing: review the diff before committing it).
 int selftest(const Kit& kit, bool update_golden, const Common& common);
 
 /// `proctor pack LAB`: the student's submission archive, checked to build.

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "autograder/cli/commands.h"
 
@@ -26,24 +27,45 @@ fs::path find_kit() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"proctor: build, test and grade the processes-and-threads labs"};
+  // The kit decides which commands exist: a student kit offers only those
+  // that work there. A kit that cannot be read is reported after parsing, so
+  // that --help still works.
+  std::optional<proctor::Kit> kit;
+  std::string kit_problem;
+  try {
+    kit.emplace(find_kit());
+  } catch (const std::exception& e) {
+    kit_problem = e.what();
+  }
+  const bool instructor = !kit || kit->edition() == proctor::Edition::instructor;
+
+  CLI::App app{instructor ? "proctor: build, test and grade the processes-and-threads labs"
+                          : "proctor: check and pack your work on the processes-and-threads labs"};
   app.require_subcommand(1);
   proctor::cli::Common common;
   app.add_option("-j,--jobs", common.jobs, "test runs in parallel (default: one per core)")
       ->check(CLI::Range(1, 256));
 
   std::string lab;
-  std::vector<std::string> submissions;
   std::string out;
-  bool regrade = false;
-
-  auto* grade = app.add_subcommand("grade", "grade submissions (folders, .tar.gz or .zip)");
-  grade->add_option("LAB", lab, "lab number or folder, e.g. 01 or 01_processes")->required();
-  grade->add_option("SUBMISSION", submissions,
-                    "a submission, or a folder holding one per student (named by id)")
-      ->required();
-  grade->add_option("-o,--out", out, "where results go (default: out/grades/LAB)");
-  grade->add_flag("--regrade", regrade, "grade again submissions that already have results");
+  std::string target;
+  proctor::cli::GradeRequest request;
+  CLI::App* grade = nullptr;
+  CLI::App* release = nullptr;
+  CLI::App* gradescope = nullptr;
+  CLI::App* demo = nullptr;
+  if (instructor) {
+    grade = app.add_subcommand("grade", "grade submissions (folders, .tar.gz or .zip)");
+    grade->add_option("LAB", request.lab, "lab number or folder, e.g. 01 or 01_processes")->required();
+    grade->add_option("SUBMISSION", request.paths,
+                      "a submission, or a folder holding one per student (named by id)")
+        ->required();
+    grade->add_option("-o,--out", out, "where results go (default: out/grades/LAB)");
+    grade->add_flag("--regrade", request.regrade,
+                    "grade again submissions whose recorded result still stands");
+    grade->add_option("--id", request.id,
+                      "grade the one SUBMISSION given as this student, whatever its shape");
+  }
 
   auto* check = app.add_subcommand("check", "run the public tests on your work and show your score");
   check->add_option("LAB", lab, "lab number or folder, e.g. 01")->required();
@@ -51,27 +73,34 @@ int main(int argc, char** argv) {
   auto* pack = app.add_subcommand("pack", "make your submission archive (checked to build first)");
   pack->add_option("LAB", lab, "lab number or folder, e.g. 01")->required();
 
-  std::string target;
-  auto* release = app.add_subcommand("release", "write the student kit (no solutions, no hidden tests)");
-  release->add_option("OUT", target, "an empty or new folder")->required();
+  if (instructor) {
+    release = app.add_subcommand("release", "write the student kit (no solutions, no hidden tests)");
+    release->add_option("OUT", target, "an empty or new folder")->required();
 
-  auto* gradescope = app.add_subcommand("export-gradescope", "write a Gradescope autograder zip for a lab");
-  gradescope->add_option("LAB", lab, "lab number or folder, e.g. 01")->required();
-  gradescope->add_option("OUT", target, "the zip to write, e.g. lab01-autograder.zip")->required();
+    gradescope = app.add_subcommand("export-gradescope", "write a Gradescope autograder zip for a lab");
+    gradescope->add_option("LAB", lab, "lab number or folder, e.g. 01")->required();
+    gradescope->add_option("OUT", target, "the zip to write, e.g. lab01-autograder.zip")->required();
+  }
 
   auto* bench = app.add_subcommand("bench", "measure process and thread costs on this machine");
   bench->add_option("-o,--out", out, "where the table, CSV, JSON and plots go (default: out/bench)");
 
   auto* docs = app.add_subcommand("docs", "build the documentation site (out/docs/html)");
 
-  auto* demo = app.add_subcommand("demo", "grade the bundled sample submissions of every lab");
-  demo->add_option("-o,--out", out, "where results go (default: out/demo)");
+  if (instructor) {
+    demo = app.add_subcommand("demo", "grade the bundled sample submissions of every lab");
+    demo->add_option("-o,--out", out, "where results go (default: out/demo)");
+  }
 
   auto* selftest = app.add_subcommand(
-      "selftest", "run the kit's tests and check every graded test against reference and skeleton");
+      "selftest", instructor
+                      ? "run the kit's tests and check every graded test against reference and skeleton"
+                      : "check that the kit builds and every public test fails on the skeletons");
   bool update_golden = false;
-  selftest->add_flag("--update-golden", update_golden,
-                     "rewrite the samples' golden results (review the diff!)");
+  if (instructor) {
+    selftest->add_flag("--update-golden", update_golden,
+                       "rewrite the samples' golden results (review the diff!)");
+  }
 
   try {
     app.parse(argc, argv);
@@ -79,26 +108,31 @@ int main(int argc, char** argv) {
     return e.get_exit_code() == 0 ? app.exit(e) : (app.exit(e), 2);
   }
 
+  if (!kit) {
+    proctor::cli::error(kit_problem);
+    return 1;
+  }
   try {
-    const proctor::Kit kit(find_kit());
-    if (*grade) {
-      return proctor::cli::grade(kit, lab, submissions,
-                                 out.empty() ? kit.root() / "out" / "grades" : fs::path(out),
-                                 regrade, common);
+    if (grade != nullptr && *grade) {
+      request.out = out;
+      return proctor::cli::grade(*kit, request, common);
     }
-    if (*check) return proctor::cli::check(kit, lab, common);
-    if (*docs) return proctor::cli::docs(kit);
+    if (*check) return proctor::cli::check(*kit, lab, common);
+    if (*docs) return proctor::cli::docs(*kit);
     if (*bench) {
-      return proctor::cli::bench(kit, out.empty() ? kit.root() / "out" / "bench" : fs::path(out));
+      return proctor::cli::bench(*kit, out.empty() ? kit->root() / "out" / "bench" : fs::path(out));
     }
-    if (*pack) return proctor::cli::pack(kit, lab);
-    if (*release) return proctor::cli::release(kit, target);
-    if (*gradescope) return proctor::cli::export_gradescope(kit, lab, target);
-    if (*demo) {
-      return proctor::cli::demo(kit, out.empty() ? kit.root() / "out" / "demo" : fs::path(out),
+    if (*pack) return proctor::cli::pack(*kit, lab);
+    if (release != nullptr && *release) return proctor::cli::release(*kit, target);
+    if (gradescope != nullptr && *gradescope) return proctor::cli::export_gradescope(*kit, lab, target);
+    if (demo != nullptr && *demo) {
+      return proctor::cli::demo(*kit, out.empty() ? kit->root() / "out" / "demo" : fs::path(out),
                                 common);
     }
-    if (*selftest) return proctor::cli::selftest(kit, update_golden, common);
+    if (*selftest) return proctor::cli::selftest(*kit, update_golden, common);
+  } catch (const std::invalid_argument& e) {
+    proctor::cli::error(e.what());
+    return 2;
   } catch (const std::exception& e) {
     proctor::cli::error(e.what());
     return 1;

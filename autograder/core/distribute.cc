@@ -66,12 +66,15 @@ kit="$root/source/kit"
 results="$root/results"
 mkdir -p "$results"
 work=$(mktemp -d)
+# Whatever the student uploaded (loose files, the `proctor pack` archive, a
+# folder, files in a sub-folder) is graded as the one submission; an upload
+# without the lab's files gets a results.json that says what to upload.
 "$kit/proctor" grade )" +
-         lab.id + R"( "$root/submission" --out "$work" --regrade
+         lab.id + R"( "$root/submission" --id submission --out "$work/grades"
 status=$?
-if [[ $status -eq 0 && -f $work/submission/results.json ]]; then
-  cp "$work/submission/results.json" "$results/results.json"
-  cat "$work/submission/report.txt"
+if [[ $status -eq 0 && -f $work/grades/submission/results.json ]]; then
+  cp "$work/grades/submission/results.json" "$results/results.json"
+  cat "$work/grades/submission/report.txt"
 else
   # Never leave Gradescope without a results.json: say what went wrong.
   cat >"$results/results.json" <<JSON
@@ -88,7 +91,8 @@ exit 0
 bool is_instructor_only(const fs::path& relative) {
   const std::string path = relative.generic_string();
   for (const char* prefix : {"solutions", "autograder/hidden", "autograder/samples",
-                             "autograder/tests/golden", ".ci"}) {
+                             "autograder/tests/golden", "autograder/benchmarks",
+                             "autograder/release", ".ci"}) {
     const std::string p = prefix;
     if (path == p || path.rfind(p + "/", 0) == 0) return true;
   }
@@ -158,6 +162,9 @@ fs::path pack_submission(const Kit& kit, const Lab& lab) {
 }
 
 std::size_t release_kit(const Kit& kit, const fs::path& out) {
+  if (kit.edition() != Edition::instructor) {
+    throw std::runtime_error("this is a student kit; releases are made from the instructor's kit");
+  }
   if (fs::exists(out) && !fs::is_empty(out)) {
     throw std::runtime_error("'" + out.string() + "' exists and is not empty");
   }
@@ -168,7 +175,23 @@ std::size_t release_kit(const Kit& kit, const fs::path& out) {
                              "' would put the release inside the kit; choose a folder outside "
                              "it, or under out/");
   }
-  const auto entries = kit_files(kit, "", false);
+  auto entries = kit_files(kit, "", false);
+  // What makes it a student kit: its own README, its edition recorded, and
+  // the unmodified skeletons kept apart from the lab folders students edit
+  // (the grader lists the expected tests from them).
+  const fs::path scratch = kit.work_dir() / "release";
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  write_atomically(scratch / "kit.json", "{\n  \"edition\": \"student\"\n}\n");
+  for (auto& entry : entries) {
+    if (entry.name == "README.md") entry.source = kit.root() / "autograder" / "release" / "README.md";
+    if (entry.name == "kit.json") entry.source = scratch / "kit.json";
+  }
+  for (const Lab& lab : kit.labs()) {
+    for (const auto& file : lab.student_files) {
+      entries.push_back({"autograder/skeletons/" + lab.id + "/" + file, lab.dir / file, 0644});
+    }
+  }
   for (const auto& entry : entries) {
     const fs::path target = root / entry.name;
     fs::create_directories(target.parent_path());

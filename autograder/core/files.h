@@ -5,16 +5,47 @@
 /// @ingroup grader
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
+#include <optional>
 #include <string>
 
 namespace proctor {
 
-/// The whole content of `path`, or "" if it cannot be read.
-inline std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+/// The whole content of `path`.
+/// @throws std::runtime_error naming the file and the reason ("No such file
+///         or directory", "Permission denied", ...) when it cannot be read.
+std::string read_file(const std::filesystem::path& path);
+
+/// The whole content of `path`, or nothing if the file does not exist.
+/// @throws std::runtime_error when it exists but cannot be read.
+std::optional<std::string> read_file_if_exists(const std::filesystem::path& path);
+
+/// Writes `text` to `path` atomically: a temporary file in the same folder,
+/// flushed, then renamed into place. A reader sees the old file or the whole
+/// new one, never a part. Creates the parent folders.
+/// @throws std::system_error if it cannot be written.
+void write_atomically(const std::filesystem::path& path, const std::string& text);
+
+/// Incremental SHA-256 (OpenSSL), for the digests that say what a result is
+/// a result of.
+class Digest {
+ public:
+  Digest();
+  ~Digest();
+  Digest(const Digest&) = delete;
+  Digest& operator=(const Digest&) = delete;
+
+  /// Adds `data`, framed by its length, so that ("ab", "c") and ("a", "bc")
+  /// differ.
+  Digest& add(const std::string& data);
+  /// Adds a file's relative name and content.
+  /// @throws std::runtime_error if it cannot be read.
+  Digest& add_file(const std::string& name, const std::filesystem::path& path);
+  /// The digest as 64 lower-case hex digits. Ends the digest: call once.
+  std::string hex();
+
+ private:
+  struct State;
+  State* state_;
+};
 
 }  // namespace proctor

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -24,7 +25,7 @@ using Clock = std::chrono::steady_clock;
 // The kit's own skeleton is staged beside the submissions: its binaries are
 // built from kit code only, so the list of expected test cases comes from
 // there and never from a submission. Ids starting with '_' are reserved.
-constexpr char kSkeletonId[] = "_skeleton";
+constexpr char kSkeletonId[] = "_kit_skeleton";
 
 // How much of a failing run's output a message keeps.
 constexpr std::size_t kOutputInMessage = 3000;
@@ -93,7 +94,7 @@ RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const fs::p
       {binary.string(), escape_test_spec(test.name), "-r", "xml", "-o", xml.string()}, limits);
   RunVerdict verdict;
   verdict.seconds = run.seconds;
-  CaseVerdict report = read_case_verdict(read_file(xml), test.name);
+  CaseVerdict report = read_case_verdict(read_file_if_exists(xml).value_or(""), test.name);
   std::error_code ec;
   fs::remove_all(scratch, ec);
   if (run.exit.timed_out) {
@@ -134,32 +135,87 @@ std::string format_eta(double seconds) {
 
 }  // namespace
 
-std::string to_string(Status status) {
-  switch (status) {
-    case Status::graded:
-      return "graded";
-    case Status::build_error:
-      return "build_error";
-    case Status::rejected:
-      return "rejected";
+std::vector<Staged> stage_submissions(const Kit& kit, const Lab& lab,
+                                      const std::vector<Submission>& submissions) {
+  std::vector<Staged> staged;
+  for (const auto& submission : submissions) {
+    staged.push_back(stage_submission(kit, lab, submission.id, submission.path));
   }
-  return "unknown";
+  return staged;
 }
 
-double SubmissionResult::score() const {
-  double total = 0;
-  for (const auto& test : tests) total += test.score;
-  return total;
+std::string kit_version(const Kit& kit, const Lab& lab, const GradeOptions& options) {
+  Digest digest;
+  const fs::path root = kit.root();
+  auto add_tree = [&](const fs::path& dir, auto&& keep) {
+    if (!fs::is_directory(dir)) return;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+      if (entry.is_regular_file() && !entry.is_symlink() && keep(entry.path())) {
+        files.push_back(entry.path());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) digest.add_file(fs::relative(file, root).string(), file);
+  };
+  auto everything = [](const fs::path&) { return true; };
+  // The lab folder minus the student's files (their skeleton comes next):
+  // in a student kit the lab folder is the student's own work.
+  add_tree(lab.dir, [&](const fs::path& file) {
+    const std::string name = file.filename().string();
+    return file.parent_path() != lab.dir ||
+           std::find(lab.student_files.begin(), lab.student_files.end(), name) ==
+               lab.student_files.end();
+  });
+  for (const auto& file : lab.student_files) digest.add_file("skeleton/" + file, lab.skeleton_dir / file);
+  add_tree(root / "solutions" / lab.id, everything);
+  add_tree(root / "autograder" / "hidden" / lab.id, everything);
+  for (const char* dir : {"testing", "bazel", "third_party"}) add_tree(root / dir, everything);
+  for (const char* file : {"WORKSPACE", ".bazelrc"}) digest.add_file(file, root / file);
+  // The grader's own code decides scores too.
+  digest.add_file("grader", "/proc/self/exe");
+  const std::vector<Config> configs = options.configs.empty() ? lab.grade_configs : options.configs;
+  for (const auto& config : configs) digest.add("config").add(config);
+  digest.add("runs").add(std::to_string(options.runs > 0 ? options.runs : lab.runs));
+  digest.add(options.public_only ? "public only" : "public and hidden");
+  return digest.hex();
 }
 
-double SubmissionResult::max_score() const {
-  double total = 0;
-  for (const auto& test : tests) total += test.info.points;
-  return total;
+std::vector<TestResult> expected_tests(const Kit& kit, const Lab& lab, bool public_only) {
+  const Staged skeleton = stage_submission(kit, lab, kSkeletonId, lab.skeleton_dir);
+  if (!skeleton.problem.empty()) throw std::runtime_error("cannot stage the skeleton: " + skeleton.problem);
+  std::vector<std::pair<std::string, bool>> binaries{{"public_test", false}};
+  if (lab.has_hidden_tests && !public_only) binaries.emplace_back("hidden_test", true);
+  std::vector<std::string> targets;
+  for (const auto& [target, hidden] : binaries) targets.push_back(skeleton.label(target));
+  Bazel bazel(kit.root(), kit.work_dir() / "logs");
+  BuildResult build = bazel.build(targets, "plain");
+  std::vector<TestResult> tests;
+  for (const auto& [target, hidden] : binaries) {
+    if (!build.built[skeleton.label(target)]) {
+      throw std::runtime_error("the kit's own " + target + " for lab " + lab.id +
+                               " does not build:\n" +
+                               first_errors(build.errors[skeleton.label(target)], "") +
+                               "Bazel's log: " + build.log.string());
+    }
+    for (auto& info : list_cases(bazel.bin_dir("plain") / skeleton.package / target)) {
+      TestResult test;
+      test.info = std::move(info);
+      test.hidden = hidden;
+      tests.push_back(std::move(test));
+    }
+  }
+  return tests;
 }
 
 std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
                                     const std::vector<Submission>& submissions,
+                                    const GradeOptions& options) {
+  return grade(kit, lab, stage_submissions(kit, lab, submissions), options);
+}
+
+std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
+                                    const std::vector<Staged>& staged,
                                     const GradeOptions& options) {
   const std::vector<Config> configs = options.configs.empty() ? lab.grade_configs : options.configs;
   const int runs = options.runs > 0 ? options.runs : lab.runs;
@@ -171,18 +227,18 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
   std::vector<TestBinary> binaries{{"public_test", false, {}}};
   if (lab.has_hidden_tests && !options.public_only) binaries.push_back({"hidden_test", true, {}});
 
-  // Stage: the skeleton first, then every submission.
-  say("staging " + std::to_string(submissions.size()) + " submission(s) of lab " + lab.id);
-  const Staged skeleton = stage_submission(kit, lab, kSkeletonId, lab.dir);
+  // The kit's own skeleton is staged beside the submissions.
+  const Staged skeleton = stage_submission(kit, lab, kSkeletonId, lab.skeleton_dir);
   if (!skeleton.problem.empty()) throw std::runtime_error("cannot stage the skeleton: " + skeleton.problem);
-  std::vector<Staged> staged;
-  std::vector<SubmissionResult> results(submissions.size());
-  for (std::size_t i = 0; i < submissions.size(); ++i) {
-    staged.push_back(stage_submission(kit, lab, submissions[i].id, submissions[i].path));
+  const std::string version = kit_version(kit, lab, options);
+  std::vector<SubmissionResult> results(staged.size());
+  for (std::size_t i = 0; i < staged.size(); ++i) {
     SubmissionResult& result = results[i];
-    result.id = submissions[i].id;
+    result.id = staged[i].id;
     result.lab = lab.id;
-    result.source = submissions[i].path;
+    result.source = staged[i].source;
+    result.submission_digest = staged[i].digest;
+    result.kit_version = version;
     result.ignored = staged[i].ignored;
     result.missing = staged[i].missing;
     result.review = staged[i].review;

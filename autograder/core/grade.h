@@ -11,62 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "autograder/core/catch_report.h"
 #include "autograder/core/lab.h"
+#include "autograder/core/result.h"
+#include "autograder/core/stage.h"
 
 namespace proctor {
-
-/// The result of one graded test case across every configuration and run.
-struct TestResult {
-  TestCaseInfo info;
-  /// From the hidden tests (shown to students after the due date).
-  bool hidden = false;
-  bool passed = false;
-  /// Points earned: all of `info.points` or nothing.
-  double score = 0;
-  /// Why it failed (which configuration and run, and what was reported).
-  std::string message;
-  /// Longest wall time of its runs, in seconds.
-  double seconds = 0;
-  /// How many runs it had across configurations (0: skipped everywhere, for
-  /// example a [no_tsan] test graded under tsan only).
-  int runs = 0;
-};
-
-/// How grading a submission ended.
-enum class Status {
-  /// Built and tested (whatever the score).
-  graded,
-  /// Did not compile or link: every test scores zero.
-  build_error,
-  /// Could not be staged (bad archive, link in place of a file, ...).
-  rejected,
-};
-
-/// "graded", "build_error" or "rejected".
-std::string to_string(Status status);
-
-/// Everything known about one graded submission.
-struct SubmissionResult {
-  std::string id;
-  std::string lab;
-  std::filesystem::path source;
-  Status status = Status::graded;
-  /// Build errors or the staging problem.
-  std::string problem;
-  std::vector<TestResult> tests;
-  /// Files in the submission that are not in the lab's manifest.
-  std::vector<std::string> ignored;
-  /// Manifest files the submission lacked (the skeleton's were used).
-  std::vector<std::string> missing;
-  /// Source lines flagged for the instructor's review (never scored).
-  std::vector<std::string> review;
-  /// Wall time spent on this submission's tests, in seconds.
-  double seconds = 0;
-
-  double score() const;
-  double max_score() const;
-};
 
 /// A submission to grade.
 struct Submission {
@@ -94,10 +43,33 @@ struct GradeOptions {
   std::function<void(const SubmissionResult&)> on_result;
 };
 
-/// Grades submissions of one lab in the kit checkout, all in one batch: one
-/// Bazel invocation per configuration builds every submission, kit objects
-/// are compiled once, and test cases run in parallel, each confined.
+/// Stages each submission (see stage_submission): cheap, and what tells
+/// whether a submission changed since it was last graded.
+std::vector<Staged> stage_submissions(const Kit& kit, const Lab& lab,
+                                      const std::vector<Submission>& submissions);
+
+/// The version of the kit a result of `lab` is graded against: SHA-256 of
+/// the lab's contract, public and hidden tests, skeleton and reference, the
+/// shared test code and Bazel set-up, the grader itself, and the grading
+/// settings (configurations, runs, public only) that `options` give.
+std::string kit_version(const Kit& kit, const Lab& lab, const GradeOptions& options);
+
+/// The test cases graded for `lab` (public, then hidden unless
+/// `public_only`), listed from a plain build of the kit's own skeleton: what
+/// a submission is scored on, with nothing run.
+/// @throws std::runtime_error if the skeleton's test binaries do not build.
+std::vector<TestResult> expected_tests(const Kit& kit, const Lab& lab, bool public_only = false);
+
+/// Grades staged submissions of one lab in the kit checkout, all in one
+/// batch: one Bazel invocation per configuration builds every submission, kit
+/// objects are compiled once, and test cases run in parallel, each confined.
+/// Every result records the lab, its submission's digest and the kit version.
 /// @throws std::runtime_error if the kit itself cannot be built or listed.
+std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
+                                    const std::vector<Staged>& staged,
+                                    const GradeOptions& options);
+
+/// Stages, then grades (the two calls above).
 std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
                                     const std::vector<Submission>& submissions,
                                     const GradeOptions& options);

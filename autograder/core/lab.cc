@@ -1,7 +1,6 @@
 #include "autograder/core/lab.h"
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <stdexcept>
@@ -34,20 +33,28 @@ std::vector<Config> read_configs(const json& manifest, const char* key,
   return configs;
 }
 
-// The name given to the lab() macro in the lab's BUILD file.
-std::string library_name(const fs::path& build_file) {
-  const std::string text = read_file(build_file);
-  std::smatch match;
-  static const std::regex lab_call(R"re(lab\(\s*name\s*=\s*"([A-Za-z0-9_]+)")re");
-  if (!std::regex_search(text, match, lab_call)) {
-    throw std::runtime_error(build_file.string() + ": no lab(name = ...) call");
+Edition read_edition(const fs::path& root) {
+  const fs::path file = root / "kit.json";
+  const auto text = read_file_if_exists(file);
+  if (!text) throw std::runtime_error("'" + root.string() + "' is not a kit checkout (no kit.json)");
+  try {
+    const std::string edition = json::parse(*text).at("edition").get<std::string>();
+    if (edition == "instructor") return Edition::instructor;
+    if (edition == "student") return Edition::student;
+    throw std::runtime_error(file.string() + ": \"edition\" is '" + edition +
+                             "' (use instructor or student)");
+  } catch (const json::exception& e) {
+    throw std::runtime_error(file.string() + ": " + e.what());
   }
-  return match[1];
 }
 
 }  // namespace
 
-Lab load_lab(const fs::path& kit_root, const fs::path& lab_dir) {
+std::string to_string(Edition edition) {
+  return edition == Edition::student ? "student" : "instructor";
+}
+
+Lab load_lab(const fs::path& kit_root, const fs::path& lab_dir, Edition edition) {
   Lab lab;
   lab.dir = lab_dir;
   lab.id = lab_dir.filename().string();
@@ -58,12 +65,11 @@ Lab load_lab(const fs::path& kit_root, const fs::path& lab_dir) {
   }
   lab.number = match[1];
   const fs::path manifest_file = lab_dir / "lab.json";
-  std::ifstream in(manifest_file);
-  if (!in) throw std::runtime_error("cannot read " + manifest_file.string());
   json manifest;
   try {
-    manifest = json::parse(in);
+    manifest = json::parse(read_file(manifest_file));
     lab.title = manifest.at("title").get<std::string>();
+    lab.library = manifest.at("library").get<std::string>();
     lab.student_files = manifest.at("student_files").get<std::vector<std::string>>();
     lab.test_timeout_seconds = manifest.value("test_timeout_seconds", 30);
     lab.runs = manifest.value("runs", 1);
@@ -84,9 +90,18 @@ Lab load_lab(const fs::path& kit_root, const fs::path& lab_dir) {
     throw std::runtime_error(manifest_file.string() +
                              ": needs student_files, runs >= 1 and test_timeout_seconds >= 1");
   }
-  lab.library = library_name(lab_dir / "BUILD");
-  lab.has_hidden_tests = fs::exists(kit_root / "autograder" / "hidden" / lab.id / "BUILD");
-  lab.has_solution = fs::exists(kit_root / "solutions" / lab.id / "BUILD");
+  static const std::regex identifier(R"([A-Za-z_][A-Za-z0-9_]*)");
+  if (!std::regex_match(lab.library, identifier)) {
+    throw std::runtime_error(manifest_file.string() + ": \"library\" must be the name given to "
+                             "lab() in the lab's BUILD file, not '" + lab.library + "'");
+  }
+  if (edition == Edition::student) {
+    lab.skeleton_dir = kit_root / "autograder" / "skeletons" / lab.id;
+  } else {
+    lab.skeleton_dir = lab_dir;
+    lab.has_hidden_tests = fs::exists(kit_root / "autograder" / "hidden" / lab.id / "BUILD");
+    lab.has_solution = fs::exists(kit_root / "solutions" / lab.id / "BUILD");
+  }
   return lab;
 }
 
@@ -94,12 +109,13 @@ Kit::Kit(fs::path root) : root_(fs::absolute(std::move(root)).lexically_normal()
   if (!fs::exists(root_ / "WORKSPACE") || !fs::is_directory(root_ / "labs")) {
     throw std::runtime_error("'" + root_.string() + "' is not a kit checkout (no WORKSPACE and labs/)");
   }
+  edition_ = read_edition(root_);
   std::vector<fs::path> dirs;
   for (const auto& entry : fs::directory_iterator(root_ / "labs")) {
     if (entry.is_directory() && fs::exists(entry.path() / "lab.json")) dirs.push_back(entry.path());
   }
   std::sort(dirs.begin(), dirs.end());
-  for (const auto& dir : dirs) labs_.push_back(load_lab(root_, dir));
+  for (const auto& dir : dirs) labs_.push_back(load_lab(root_, dir, edition_));
 }
 
 const Lab& Kit::find(const std::string& name) const {

@@ -21,7 +21,8 @@ struct Lab {
   std::string number;
   /// Human title from the manifest.
   std::string title;
-  /// Name of the lab's library target (the `lab()` macro's name).
+  /// Name of the lab's library target, from the manifest's "library" (the
+  /// name given to the `lab()` macro in the lab's BUILD file).
   std::string library;
   /// Files a student owns and submits, relative to the lab folder.
   std::vector<std::string> student_files;
@@ -39,21 +40,38 @@ struct Lab {
   std::vector<Config> selftest_configs{"plain"};
   /// Absolute path of the lab folder.
   std::filesystem::path dir;
+  /// Where the unmodified student files are: the lab folder in the
+  /// instructor's kit; `autograder/skeletons/<lab>` in a student kit, whose
+  /// lab folder is the student's work.
+  std::filesystem::path skeleton_dir;
   /// True if the kit holds hidden tests for this lab (not in a student kit).
   bool has_hidden_tests = false;
   /// True if the kit holds the reference solution (not in a student kit).
   bool has_solution = false;
 };
 
+/// Which kind of kit a checkout is, recorded in its `kit.json`.
+enum class Edition {
+  /// The instructor's kit: solutions, hidden tests, samples, every command.
+  instructor,
+  /// What `proctor release` writes: labs, public tests and the student
+  /// commands only.
+  student,
+};
+
 /// The kit checkout the grader works in.
 class Kit {
  public:
-  /// Opens the kit rooted at `root` (the folder holding WORKSPACE).
-  /// @throws std::runtime_error if `root` is not a kit.
+  /// Opens the kit rooted at `root` (the folder holding WORKSPACE and
+  /// kit.json).
+  /// @throws std::runtime_error if `root` is not a kit or a manifest is
+  ///         malformed.
   explicit Kit(std::filesystem::path root);
 
   /// The folder holding WORKSPACE.
   const std::filesystem::path& root() const { return root_; }
+  /// Instructor's or student kit.
+  Edition edition() const { return edition_; }
   /// Every lab, in number order.
   const std::vector<Lab>& labs() const { return labs_; }
   /// Finds a lab by number ("1", "01") or folder name ("01_processes").
@@ -64,10 +82,16 @@ class Kit {
 
  private:
   std::filesystem::path root_;
+  Edition edition_ = Edition::instructor;
   std::vector<Lab> labs_;
 };
 
-/// Reads one lab folder. @throws std::runtime_error on a malformed manifest.
-Lab load_lab(const std::filesystem::path& kit_root, const std::filesystem::path& lab_dir);
+/// Reads one lab folder of a kit of `edition`.
+/// @throws std::runtime_error on a malformed manifest.
+Lab load_lab(const std::filesystem::path& kit_root, const std::filesystem::path& lab_dir,
+             Edition edition);
+
+/// "instructor" or "student".
+std::string to_string(Edition edition);
 
 }  // namespace proctor

@@ -197,6 +197,9 @@ std::string read_capped(int fd, size_t cap) {
          " bytes of output cut ...]\n" + read_at(size - half, half);
 }
 
+int start_logged(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log,
+                 bool own_group);
+
 }  // namespace
 
 std::string Exit::describe() const {
@@ -224,6 +227,23 @@ const Isolation& isolation() {
 }
 
 Exit run_logged(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log) {
+  return wait_for(start_logged(argv, cwd, log, false));
+}
+
+int start_logged(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log) {
+  return start_logged(argv, cwd, log, true);
+}
+
+Exit wait_for(int pid) {
+  int status = 0;
+  wait_retrying(pid, &status, 0);
+  return decode(status);
+}
+
+namespace {
+
+int start_logged(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log,
+                 bool own_group) {
   Fd out;
   if (!log.empty()) {
     out.reset(::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
@@ -233,6 +253,7 @@ Exit run_logged(const std::vector<std::string>& argv, const fs::path& cwd, const
   pid_t pid = ::fork();
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
+    if (own_group) ::setpgid(0, 0);
     if (::chdir(cwd.c_str()) != 0) ::_exit(126);
     if (out.get() >= 0) {
       ::dup2(out.get(), STDOUT_FILENO);
@@ -241,10 +262,11 @@ Exit run_logged(const std::vector<std::string>& argv, const fs::path& cwd, const
     ::execvp(args[0], args.data());
     ::_exit(127);
   }
-  int status = 0;
-  wait_retrying(pid, &status, 0);
-  return decode(status);
+  if (own_group) ::setpgid(pid, pid);
+  return pid;
 }
+
+}  // namespace
 
 std::string run_output(const std::vector<std::string>& argv, const fs::path& cwd,
                        const fs::path& errors) {
@@ -303,6 +325,9 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   if (runner < 0) throw_errno("fork");
   if (runner == 0) {
     // Runner: only async-signal-safe calls, the grader has other threads.
+    // If the grader dies (killed mid-batch), the runner dies with it, and
+    // the run's init (PDEATHSIG below) and everything in its namespace too.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::setpgid(0, 0);
     char go = 0;
     while (::read(go_read.get(), &go, 1) < 0 && errno == EINTR) {

@@ -36,6 +36,16 @@ struct Exit {
 Exit run_logged(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
                 const std::filesystem::path& log);
 
+/// Starts a trusted command like run_logged() without waiting for it, in a
+/// process group of its own (so that a caller can stop it and its children
+/// with one signal). @return Its pid, to pass to wait_for().
+/// @throws std::system_error if the command cannot be started.
+int start_logged(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                 const std::filesystem::path& log);
+
+/// Waits for a command started by start_logged() and says how it ended.
+Exit wait_for(int pid);
+
 /// A trusted command whose standard output is returned; its standard error
 /// goes to `errors` (an empty path keeps the caller's).
 /// @throws std::runtime_error if it cannot start or does not exit with 0.

@@ -1,14 +1,13 @@
 #include "autograder/core/report.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <pugixml.hpp>
 #include <sstream>
-#include <system_error>
+
+#include "autograder/core/files.h"
 
 namespace proctor {
 namespace {
@@ -88,18 +87,37 @@ json gradescope_results(const SubmissionResult& result) {
   out["output_format"] = "text";
   out["visibility"] = "visible";
   out["stdout_visibility"] = "hidden";
-  std::string output = "Lab " + result.lab + ": " + to_string(result.status) + "\n";
-  if (result.status != Status::graded) output += result.problem;
+  std::string output;
+  switch (result.status) {
+    case Status::graded:
+      output = "Lab " + result.lab + ": graded.\n";
+      break;
+    case Status::build_error:
+      output = "Lab " + result.lab + ": your files do not compile, so no test ran.\n" +
+               result.problem + "\n";
+      break;
+    case Status::rejected:
+      output = "Lab " + result.lab + ": your submission could not be graded.\n" +
+               result.problem + "\n";
+      break;
+  }
+  if (!result.missing.empty()) {
+    output += "Missing files (the unmodified skeleton's were graded):";
+    for (const auto& file : result.missing) output += " " + file;
+    output += "\n";
+  }
   if (!result.ignored.empty()) {
     output += "Ignored files (not in the lab's manifest):";
     for (const auto& file : result.ignored) output += " " + file;
     output += "\n";
   }
   out["output"] = output;
-  // What the kit needs to rebuild a gradebook from results.json alone.
+  // For the instructor (Gradescope shows extra_data to staff only).
   out["extra_data"] = {{"student", result.id},
                        {"lab", result.lab},
                        {"status", to_string(result.status)},
+                       {"submission_digest", result.submission_digest},
+                       {"kit_version", result.kit_version},
                        {"review", result.review}};
   out["tests"] = json::array();
   for (std::size_t i = 0; i < result.tests.size(); ++i) {
@@ -116,30 +134,6 @@ json gradescope_results(const SubmissionResult& result) {
     out["tests"].push_back(entry);
   }
   return out;
-}
-
-SubmissionResult from_gradescope_results(const json& results) {
-  SubmissionResult result;
-  const json& extra = results.at("extra_data");
-  result.id = extra.at("student").get<std::string>();
-  result.lab = extra.at("lab").get<std::string>();
-  const std::string status = extra.at("status").get<std::string>();
-  result.status = status == "graded"        ? Status::graded
-                  : status == "build_error" ? Status::build_error
-                                            : Status::rejected;
-  result.seconds = results.value("execution_time", 0.0);
-  for (const json& entry : results.at("tests")) {
-    TestResult test;
-    test.info.name = entry.at("name").get<std::string>();
-    test.info.points = entry.at("max_score").get<double>();
-    test.info.task = std::stoi(entry.at("number").get<std::string>());
-    test.score = entry.at("score").get<double>();
-    test.passed = entry.at("status") == "passed";
-    test.hidden = entry.value("visibility", "visible") != "visible";
-    test.message = entry.value("output", "");
-    result.tests.push_back(std::move(test));
-  }
-  return result;
 }
 
 std::string junit_xml(const SubmissionResult& result) {
@@ -243,7 +237,8 @@ std::string gradebook_csv(const std::vector<SubmissionResult>& results) {
   return out.str();
 }
 
-std::string class_summary(const std::vector<SubmissionResult>& results) {
+std::string class_summary(const std::vector<SubmissionResult>& results,
+                          const std::string& kit_version) {
   std::ostringstream out;
   std::vector<double> scores;
   double max_score = 0;
@@ -257,7 +252,26 @@ std::string class_summary(const std::vector<SubmissionResult>& results) {
   std::snprintf(line, sizeof line, "Submissions: %zu   mean %.2f/%s   median %s/%s\n",
                 scores.size(), mean, format_points(max_score).c_str(),
                 format_points(median(scores)).c_str(), format_points(max_score).c_str());
-  out << line << "\nPass rate per test:\n";
+  out << line;
+  std::map<Status, int> statuses;
+  for (const auto& result : results) ++statuses[result.status];
+  out << "Status:";
+  for (Status status : {Status::graded, Status::build_error, Status::rejected}) {
+    out << "  " << to_string(status) << " " << statuses[status];
+  }
+  out << "\n";
+  std::vector<std::string> stale;
+  for (const auto& result : results) {
+    if (!kit_version.empty() && result.kit_version != kit_version) stale.push_back(result.id);
+  }
+  if (!stale.empty()) {
+    out << "\nNote: " << stale.size()
+        << " result(s) were graded against another version of the kit; grade them again to "
+           "bring them up to date:";
+    for (const auto& id : stale) out << " " << id;
+    out << "\n";
+  }
+  out << "\nPass rate per test:\n";
   std::map<std::string, std::pair<int, int>> rates;
   std::vector<std::string> order;
   for (const auto& result : results) {
@@ -276,23 +290,41 @@ std::string class_summary(const std::vector<SubmissionResult>& results) {
   return out.str();
 }
 
-void write_atomically(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  const fs::path temporary = path.string() + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw std::system_error(errno, std::generic_category(), "cannot write " + temporary.string());
-  }
-  fs::rename(temporary, path);
-}
-
 void write_submission_outputs(const SubmissionResult& result, const fs::path& dir) {
   write_atomically(dir / "junit.xml", junit_xml(result));
   write_atomically(dir / "report.txt", text_report(result));
-  // results.json last: its presence marks a finished submission.
   write_atomically(dir / "results.json", gradescope_results(result).dump(2) + "\n");
+  // The record last: its presence marks a finished submission.
+  write_atomically(dir / "result.json", to_record(result).dump(2) + "\n");
+}
+
+std::string class_table(const std::vector<SubmissionResult>& results) {
+  std::vector<int> tasks;
+  for (const auto& result : results) {
+    for (const auto& task : task_scores(result)) {
+      if (std::find(tasks.begin(), tasks.end(), task.task) == tasks.end()) tasks.push_back(task.task);
+    }
+  }
+  std::sort(tasks.begin(), tasks.end());
+  std::size_t width = 10;
+  for (const auto& result : results) width = std::max(width, result.id.size() + 2);
+  std::string out = "  " + pad("Submission", width);
+  for (int task : tasks) out += pad("T" + std::to_string(task), 6);
+  out += pad("Score", 8) + "Status\n";
+  for (const auto& result : results) {
+    out += "  " + pad(result.id, width);
+    const auto scores = task_scores(result);
+    for (int task : tasks) {
+      std::string cell = "-";
+      for (const auto& s : scores) {
+        if (s.task == task) cell = format_points(s.score) + "/" + format_points(s.max_score);
+      }
+      out += pad(cell, 6) + (cell.size() >= 6 ? " " : "");
+    }
+    const std::string score = format_points(result.score()) + "/" + format_points(result.max_score());
+    out += pad(score, 8) + (score.size() >= 8 ? " " : "") + to_string(result.status) + "\n";
+  }
+  return out;
 }
 
 }  // namespace proctor

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "autograder/core/grade.h"
+#include "autograder/core/result.h"
 
 namespace proctor {
 
@@ -30,10 +30,6 @@ std::vector<TaskScore> task_scores(const SubmissionResult& result);
 /// `visible`; hidden tests are `after_due_date` with short messages.
 nlohmann::json gradescope_results(const SubmissionResult& result);
 
-/// Rebuilds a result from a results.json this kit wrote (for the gradebook of
-/// a resumed batch). @throws nlohmann::json::exception on other documents.
-SubmissionResult from_gradescope_results(const nlohmann::json& results);
-
 /// A JUnit XML document with one testcase per graded test case.
 std::string junit_xml(const SubmissionResult& result);
 
@@ -47,16 +43,22 @@ std::string task_table(const SubmissionResult& result);
 /// One CSV row per student: id, a column per task, total, max, status.
 std::string gradebook_csv(const std::vector<SubmissionResult>& results);
 
-/// Class summary: count, mean, median, per-test pass rates.
-std::string class_summary(const std::vector<SubmissionResult>& results);
+/// Class summary: count, mean, median, status counts, per-test pass rates,
+/// and the students whose result was graded against a kit version other than
+/// `kit_version` (when it is not empty).
+std::string class_summary(const std::vector<SubmissionResult>& results,
+                          const std::string& kit_version = "");
+
+/// The class table printed by `grade` and `demo`: one row per submission, a
+/// column per task, score and status.
+std::string class_table(const std::vector<SubmissionResult>& results);
 
 /// A score without a useless ".0": "14", "2.5".
 std::string format_points(double points);
 
-/// Writes `text` to `path` atomically (a temporary file renamed into place).
-void write_atomically(const std::filesystem::path& path, const std::string& text);
-
-/// Writes results.json, junit.xml and report.txt into `dir` (atomically each).
+/// Writes report.txt, junit.xml, results.json and, last, the kit's own
+/// record result.json into `dir`, each atomically: a submission whose
+/// result.json exists has all four.
 void write_submission_outputs(const SubmissionResult& result, const std::filesystem::path& dir);
 
 }  // namespace proctor

@@ -1,18 +1,664 @@
 #include "autograder/core/selftest.h"
 
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <stdexcept>
+#include <signal.h>
 
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "autograder/core/batch.h"
 #include "autograder/core/distribute.h"
+#include "autograder/core/docs.h"
+#include "autograder/core/files.h"
 #include "autograder/core/process.h"
+#include "autograder/core/report.h"
+#include "autograder/core/samples.h"
 #include "autograder/core/stage.h"
 
-
 namespace proctor {
+namespace {
 
-std::vector<Violation> check_invariant(const Kit& kit, const Lab& lab,
-                                       const GradeOptions& base) {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Problems = std::vector<std::string>;
+
+// Samples show grading semantics, not flakiness: one run per configuration.
+constexpr int kSampleRuns = 1;
+
+std::string seconds_since(std::chrono::steady_clock::time_point started) {
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return std::to_string(static_cast<int>(s + 0.5)) + " s";
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Each copy of the kit has its own Bazel server; stop it when done with it.
+void shut_down_bazel(const fs::path& workspace) {
+  if (!fs::exists(workspace / "WORKSPACE")) return;
+  run_logged({"bazel", "shutdown"}, workspace, workspace.parent_path() / "bazel-shutdown.log");
+}
+
+// What a real command printed and how it ended.
+struct Ran {
+  Exit exit;
+  std::string output;
+  fs::path log;
+};
+
+// Runs `<kit>/proctor ARGS...` as a user would, output to `log`.
+Ran run_proctor(const fs::path& kit, const std::vector<std::string>& args, const fs::path& log) {
+  std::vector<std::string> argv{(kit / "proctor").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Ran ran;
+  ran.log = log;
+  fs::create_directories(log.parent_path());
+  ran.exit = run_logged(argv, kit, log);
+  ran.output = read_file(log);
+  return ran;
+}
+
+std::string describe(const std::vector<std::string>& args) {
+  std::string out = "proctor";
+  for (const auto& arg : args) out += " " + arg;
+  return out;
+}
+
+// Runs a command that must succeed; a failure becomes a problem.
+bool expect_ok(const fs::path& kit, const std::vector<std::string>& args, const fs::path& log,
+               Problems& problems, Ran* out = nullptr) {
+  Ran ran = run_proctor(kit, args, log);
+  if (out != nullptr) *out = ran;
+  if (ran.exit.ok()) return true;
+  problems.push_back("'" + describe(args) + "' ended with " + ran.exit.describe() + "; see " +
+                     log.string());
+  return false;
+}
+
+json read_json(const fs::path& file) {
+  const auto text = read_file_if_exists(file);
+  if (!text) return json();
+  return json::parse(*text, nullptr, false);
+}
+
+// ---------------------------------------------------------------------------
+// Kit unit tests
+
+Problems unit_tests(const Kit& kit) {
+  const fs::path log = kit.work_dir() / "logs" / "unit-tests.log";
+  fs::create_directories(log.parent_path());
+  const Exit ran = run_logged(
+      {"bazel", "test", "--color=no", "--curses=no", "--test_output=errors", "//..."}, kit.root(),
+      log);
+  if (ran.ok()) return {};
+  // The failing tests' own output, from Bazel's console: the files under its
+  // output base are gone on a fresh machine by the time anyone reads this.
+  Problems problems{"bazel test //... ended with " + ran.describe() + "; the failing tests said:"};
+  std::istringstream in(read_file(log));
+  std::string line;
+  bool inside = false;
+  int kept = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("FAIL: ", 0) == 0 || line.find("ERROR: ") != std::string::npos) {
+      problems.push_back(line);
+    }
+    if (line.rfind("==================== Test output for", 0) == 0) inside = true;
+    if (inside && kept < 400) {
+      problems.push_back("  " + line);
+      ++kept;
+    }
+    if (inside && line.rfind("=========================================", 0) == 0 &&
+        line.find("Test output") == std::string::npos) {
+      inside = false;
+    }
+  }
+  problems.push_back("(Bazel's whole console output: " + log.string() + ")");
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// Samples against their golden results
+
+Problems golden_results(const Kit& kit, const Lab& lab, const SelftestOptions& options) {
+  std::vector<Sample> samples = materialize_samples(kit, lab);
+  std::vector<Submission> submissions;
+  for (const auto& sample : samples) submissions.push_back(sample.submission);
+  GradeOptions grading = options.grading;
+  grading.runs = kSampleRuns;
+  Problems problems;
+  for (const auto& result : grade(kit, lab, submissions, grading)) {
+    const fs::path golden = golden_path(kit, lab, result.id);
+    const json actual = golden_view(result);
+    if (options.update_golden) {
+      write_atomically(golden, actual.dump(2) + "\n");
+      options.say("wrote " + golden.string());
+      continue;
+    }
+    const json expected = read_json(golden);
+    const Problems differences = expected.is_discarded() || expected.is_null()
+                                     ? Problems{"no readable golden file " + golden.string()}
+                                     : golden_differences(expected, actual);
+    if (differences.empty()) {
+      options.say(lab.id + "/" + result.id + " scores " + format_points(result.score()) + "/" +
+                  format_points(result.max_score()) + " (" + to_string(result.status) +
+                  ") as expected");
+      continue;
+    }
+    problems.push_back(lab.id + "/" + result.id + " differs from its golden file:");
+    for (const auto& line : differences) problems.push_back("    " + line);
+    std::istringstream report(text_report(result));
+    for (std::string line; std::getline(report, line);) problems.push_back("  | " + line);
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// The site and the bench
+
+Problems site_in_browser(const Kit& kit, const fs::path& scratch, const SelftestOptions& options) {
+  const Site site = build_docs(kit);
+  options.say("Doxygen wrote " + std::to_string(site.pages) + " pages without a warning");
+  const fs::path log = scratch / "check_site.log";
+  fs::create_directories(scratch);
+  const Exit checked = run_logged({(kit.root() / "docs" / "tools" / "check_site.sh").string(),
+                                   site.index.parent_path().string(),
+                                   (scratch / "screenshots").string()},
+                                  kit.root(), log);
+  std::istringstream in(read_file(log));
+  for (std::string line; std::getline(in, line);) options.say(line);
+  if (!checked.ok()) return {"the browser check failed; see " + log.string()};
+  return {};
+}
+
+Problems bench_outputs(const Kit& kit, const fs::path& out, const SelftestOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  run_bench(kit, out);
+  options.say("proctor bench took " + seconds_since(started));
+  Problems missing;
+  for (const char* file : {"bench.csv", "bench.json", "creation.png", "creation.svg",
+                           "fork_memory.png", "fork_memory.svg"}) {
+    if (!fs::exists(out / file) || fs::file_size(out / file) == 0) {
+      missing.push_back(std::string("no ") + file + " in " + out.string());
+    }
+  }
+  return missing;
+}
+
+// ---------------------------------------------------------------------------
+// A simulated Gradescope autograder folder for one lab, exported once and
+// shared by the checks that upload to it.
+
+class Gradescope {
+ public:
+  Gradescope(const Kit& kit, const Lab& lab, const fs::path& scratch)
+      : lab_(lab), root_(scratch / ("gradescope-" + lab.id)) {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+    fs::create_directories(root_ / "source");
+    const fs::path zip = scratch / (lab.id + "-autograder.zip");
+    export_gradescope(kit, lab, zip);
+    unpack_archive(zip, root_ / "source", UnpackLimits{20000, 200u << 20, 10u << 20});
+  }
+  ~Gradescope() { shut_down_bazel(kit()); }
+  Gradescope(const Gradescope&) = delete;
+  Gradescope& operator=(const Gradescope&) = delete;
+
+  // The instructor's kit inside the autograder.
+  fs::path kit() const { return root_ / "source" / "kit"; }
+
+  // Gradescope's image build: setup.sh, once.
+  Problems set_up() {
+    if (set_up_) return {};
+    const fs::path log = root_ / "setup.log";
+    const Exit ran = run_logged({(root_ / "source" / "setup.sh").string()}, root_ / "source", log);
+    if (!ran.ok()) return {"setup.sh ended with " + ran.describe() + "; see " + log.string()};
+    set_up_ = true;
+    return {};
+  }
+
+  // Uploads what `fill` puts into an empty submission folder, runs
+  // run_autograder and returns results/results.json (null if missing).
+  json upload(const std::string& name, const std::function<void(const fs::path&)>& fill,
+              Problems& problems) {
+    std::error_code ec;
+    fs::remove_all(root_ / "submission", ec);
+    fs::remove_all(root_ / "results", ec);
+    fs::create_directories(root_ / "submission");
+    fill(root_ / "submission");
+    const fs::path log = root_ / ("run_autograder-" + name + ".log");
+    const Exit ran = run_logged({"env", "AUTOGRADER_ROOT=" + root_.string(),
+                                 (root_ / "source" / "run_autograder").string()},
+                                root_, log);
+    if (!ran.ok()) {
+      problems.push_back(name + ": run_autograder ended with " + ran.describe() + "; see " +
+                         log.string());
+    }
+    const json results = read_json(root_ / "results" / "results.json");
+    if (results.is_discarded() || results.is_null() || !results.contains("score")) {
+      problems.push_back(name + ": no valid results/results.json; see " + log.string());
+      return json();
+    }
+    return results;
+  }
+
+  // Uploads and checks the score: full marks, or zero with `output_has` in
+  // the student-visible output.
+  void expect(const std::string& name, const std::function<void(const fs::path&)>& fill,
+              bool full_marks, const std::string& output_has, Problems& problems,
+              const std::function<void(const std::string&)>& say) {
+    const json results = upload(name, fill, problems);
+    if (results.is_null()) return;
+    double max_score = 0;
+    for (const auto& test : results.value("tests", json::array())) {
+      max_score += test.value("max_score", 0.0);
+    }
+    const double score = results.value("score", -1.0);
+    const std::string output = results.value("output", "");
+    const bool right = full_marks ? (max_score > 0 && score == max_score) : score == 0;
+    if (!right) {
+      problems.push_back(name + ": scored " + format_points(score) + "/" +
+                         format_points(max_score) + ", expected " +
+                         (full_marks ? "full marks" : "zero"));
+    }
+    if (!output_has.empty() && !contains(output, output_has)) {
+      problems.push_back(name + ": the output students see lacks '" + output_has + "': " + output);
+    }
+    if (right) say(lab_.id + " upload '" + name + "': " + format_points(score) + "/" + format_points(max_score));
+  }
+
+ private:
+  Lab lab_;
+  fs::path root_;
+  bool set_up_ = false;
+};
+
+// Copies the reference solution's files of `lab` into `dir`, optionally
+// under `sub`, the skeleton's where the solution has none (written answers).
+void put_reference(const Kit& kit, const Lab& lab, const fs::path& dir, const fs::path& sub = {}) {
+  fs::create_directories(dir / sub);
+  for (const auto& file : lab.student_files) {
+    const fs::path from = kit.root() / "solutions" / lab.id / file;
+    fs::copy_file(fs::exists(from) ? from : lab.dir / file, dir / sub / file,
+                  fs::copy_options::overwrite_existing);
+  }
+}
+
+Problems gradescope_uploads(const Kit& kit, const Lab& lab, Gradescope& autograder,
+                            bool every_shape, const SelftestOptions& options) {
+  Problems problems = autograder.set_up();
+  if (!problems.empty()) return problems;
+  const auto say = options.say;
+  autograder.expect("loose files", [&](const fs::path& dir) { put_reference(kit, lab, dir); },
+                    true, "", problems, say);
+  if (!every_shape) return problems;
+  autograder.expect(
+      "the pack archive",
+      [&](const fs::path& dir) {
+        const fs::path staged = dir.parent_path() / "pack-source";
+        fs::remove_all(staged);
+        put_reference(kit, lab, staged);
+        std::vector<ArchiveEntry> entries;
+        for (const auto& file : lab.student_files) {
+          entries.push_back({"labs/" + lab.id + "/" + file, staged / file});
+        }
+        write_archive(dir / (lab.id + "-submission.tar.gz"), entries);
+      },
+      true, "", problems, say);
+  autograder.expect(
+      "a whole kit folder",
+      [&](const fs::path& dir) {
+        put_reference(kit, lab, dir, fs::path("labs") / lab.id);
+        std::ofstream(dir / "README.md") << "my kit\n";
+        fs::create_directories(dir / "autograder" / "skeletons" / lab.id);
+        for (const auto& file : lab.student_files) {
+          fs::copy_file(lab.dir / file, dir / "autograder" / "skeletons" / lab.id / file);
+        }
+      },
+      true, "", problems, say);
+  autograder.expect(
+      "files in a sub-folder",
+      [&](const fs::path& dir) { put_reference(kit, lab, dir, fs::path("my work") / "lab"); },
+      true, "", problems, say);
+  autograder.expect(
+      "a wrong file name",
+      [&](const fs::path& dir) {
+        put_reference(kit, lab, dir);
+        for (const auto& file : lab.student_files) fs::rename(dir / file, dir / ("my_" + file));
+      },
+      false, "Upload " + lab.student_files.front(), problems, say);
+  autograder.expect("nothing", [](const fs::path&) {}, false, "It is empty", problems, say);
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// Journeys: the real commands, as the people who use the kit run them.
+
+// The gradebook as student -> (total, status).
+std::map<std::string, std::pair<std::string, std::string>> read_gradebook(const fs::path& csv) {
+  std::map<std::string, std::pair<std::string, std::string>> rows;
+  const auto text = read_file_if_exists(csv);
+  if (!text) return rows;
+  std::istringstream in(*text);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    if (cells.size() >= 4) rows[cells.front()] = {cells[cells.size() - 3], cells.back()};
+  }
+  return rows;
+}
+
+std::string header_of(const fs::path& csv) {
+  const auto text = read_file_if_exists(csv);
+  return text ? text->substr(0, text->find('\n')) : "";
+}
+
+void expect_row(const fs::path& csv, const std::string& student, const std::string& total,
+                const std::string& status, const std::string& when, Problems& problems) {
+  const auto rows = read_gradebook(csv);
+  const auto found = rows.find(student);
+  if (found == rows.end()) {
+    problems.push_back(when + ": " + csv.string() + " has no row for " + student);
+  } else if (found->second != std::make_pair(total, status)) {
+    problems.push_back(when + ": " + student + " has " + found->second.first + " (" +
+                       found->second.second + ") in " + csv.string() + ", expected " + total +
+                       " (" + status + ")");
+  }
+}
+
+void make_pack_archive(const Lab& lab, const fs::path& from_dir, const fs::path& archive) {
+  std::vector<ArchiveEntry> entries;
+  for (const auto& file : lab.student_files) entries.push_back({"labs/" + lab.id + "/" + file, from_dir / file});
+  write_archive(archive, entries);
+}
+
+Problems instructor_journey(const Kit& kit, const Lab& first, const Lab& second,
+                            Gradescope& autograder, const SelftestOptions& options) {
+  Problems problems = autograder.set_up();
+  if (!problems.empty()) return problems;
+  const fs::path copy = autograder.kit();  // The instructor's kit, with hidden tests.
+  const fs::path work = options.scratch / "journey-instructor";
+  const fs::path logs = work / "logs";
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  fs::remove_all(copy / "out" / "grades", ec);
+  const fs::path reference = kit.root() / "solutions" / first.id;
+  const std::string full = format_points([&] {
+    double points = 0;
+    for (const auto& test : expected_tests(kit, first)) points += test.info.points;
+    return points;
+  }());
+
+  // A class: alice solved it, bob handed in the skeleton, carol packed hers.
+  const fs::path klass = work / "class";
+  put_reference(kit, first, klass / "alice");
+  fs::create_directories(klass / "bob");
+  for (const auto& file : first.student_files) fs::copy_file(first.dir / file, klass / "bob" / file);
+  make_pack_archive(first, reference, klass / "carol.tar.gz");
+
+  // 1. Two labs into their default folders.
+  const fs::path grades1 = copy / "out" / "grades" / first.id;
+  const fs::path grades2 = copy / "out" / "grades" / second.id;
+  if (!expect_ok(copy, {"grade", first.number, klass.string()}, logs / "grade-1.log", problems)) {
+    return problems;
+  }
+  expect_row(grades1 / "gradebook.csv", "alice", full, "graded", "first grade", problems);
+  expect_row(grades1 / "gradebook.csv", "bob", "0", "graded", "first grade", problems);
+  expect_row(grades1 / "gradebook.csv", "carol", full, "graded", "first grade", problems);
+  const std::string gradebook1 = read_file_if_exists(grades1 / "gradebook.csv").value_or("");
+  if (!expect_ok(copy, {"grade", second.number, klass.string()}, logs / "grade-2.log", problems)) {
+    return problems;
+  }
+  for (const char* student : {"alice", "bob", "carol"}) {
+    // The class folder holds lab 01 files only: nothing of lab 02 to grade.
+    expect_row(grades2 / "gradebook.csv", student, "0", "rejected", "second lab", problems);
+  }
+  std::string tasks;
+  for (const auto& test : expected_tests(kit, second)) {
+    const std::string column = ",task" + std::to_string(test.info.task);
+    if (!contains(tasks, column)) tasks += column;
+  }
+  if (header_of(grades2 / "gradebook.csv") != "student" + tasks + ",total,max,status") {
+    problems.push_back("second lab: gradebook header is '" + header_of(grades2 / "gradebook.csv") +
+                       "', expected the tasks of lab " + second.id);
+  }
+  if (read_file_if_exists(grades1 / "gradebook.csv").value_or("") != gradebook1) {
+    problems.push_back("grading lab " + second.id + " changed lab " + first.id + "'s gradebook");
+  }
+  // A folder of another lab's results is refused, never mixed.
+  Ran refused = run_proctor(copy, {"grade", second.number, klass.string(), "--out", grades1.string()},
+                            logs / "grade-mixed.log");
+  if (refused.exit.ok() || !contains(refused.output, "holds results of lab " + first.id)) {
+    problems.push_back("grading lab " + second.id + " into lab " + first.id +
+                       "'s folder was not refused; see " + refused.log.string());
+  }
+
+  // 2. Bob resubmits the solution; the kit changes too (a longer deadline).
+  put_reference(kit, first, klass / "bob");
+  Ran regraded;
+  if (!expect_ok(copy, {"grade", first.number, klass.string()}, logs / "resubmit.log", problems,
+                 &regraded)) {
+    return problems;
+  }
+  if (!contains(regraded.output, "bob: changed since it was graded") ||
+      !contains(regraded.output, "1 changed, 2 unchanged")) {
+    problems.push_back("resubmission: the progress does not say bob changed and two are kept; see " +
+                       regraded.log.string());
+  }
+  expect_row(grades1 / "gradebook.csv", "bob", full, "graded", "resubmission", problems);
+  const fs::path manifest = copy / "labs" / first.id / "lab.json";
+  const std::string manifest_text = read_file(manifest);
+  json changed = json::parse(manifest_text);
+  changed["test_timeout_seconds"] = changed.value("test_timeout_seconds", 30) + 1;
+  write_atomically(manifest, changed.dump(2) + "\n");
+  Ran kit_changed;
+  const bool ran_kit_changed = expect_ok(copy, {"grade", first.number, klass.string()},
+                                         logs / "kit-changed.log", problems, &kit_changed);
+  write_atomically(manifest, manifest_text);
+  if (ran_kit_changed && !contains(kit_changed.output, "3 kit changed")) {
+    problems.push_back("kit change: the progress does not say all three are regraded for it; see " +
+                       kit_changed.log.string());
+  }
+
+  // 3. One submission graded alone writes the class files too.
+  const fs::path one = work / "one";
+  if (expect_ok(copy, {"grade", first.number, (klass / "alice").string(), "--out", one.string()},
+                logs / "one.log", problems)) {
+    expect_row(one / "gradebook.csv", "alice", full, "graded", "one submission", problems);
+    if (!fs::exists(one / "summary.txt")) problems.push_back("one submission: no summary.txt");
+  }
+
+  // 4. An interrupted batch, resumed: nothing lost, nothing stale.
+  const fs::path big = work / "class-big";
+  for (int i = 0; i < 4; ++i) {
+    const fs::path student = big / ("student" + std::to_string(i));
+    if (i % 2 == 0) {
+      put_reference(kit, first, student);
+    } else {
+      fs::create_directories(student);
+      for (const auto& file : first.student_files) fs::copy_file(first.dir / file, student / file);
+    }
+  }
+  const fs::path out = work / "interrupted";
+  const int pid = start_logged({(copy / "proctor").string(), "-j", "1", "grade", first.number,
+                                big.string(), "--out", out.string()},
+                               copy, logs / "interrupted.log");
+  bool some_done = false;
+  for (int tick = 0; tick < 6000 && !some_done; ++tick) {  // At most 10 minutes.
+    for (int i = 0; i < 4 && !some_done; ++i) {
+      some_done = fs::exists(out / ("student" + std::to_string(i)) / "result.json");
+    }
+    if (!some_done) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ::kill(-pid, SIGKILL);
+  wait_for(pid);
+  std::map<std::string, std::string> before;
+  for (int i = 0; i < 4; ++i) {
+    const std::string id = "student" + std::to_string(i);
+    if (auto text = read_file_if_exists(out / id / "result.json")) before[id] = *text;
+  }
+  if (before.empty() || before.size() == 4) {
+    problems.push_back("interrupted batch: " + std::to_string(before.size()) +
+                       " of 4 results existed when it was killed (the test needs some, not all)");
+  }
+  Ran resumed;
+  if (!expect_ok(copy, {"grade", first.number, big.string(), "--out", out.string()},
+                 logs / "resumed.log", problems, &resumed)) {
+    return problems;
+  }
+  if (!contains(resumed.output, std::to_string(before.size()) + " unchanged (kept)")) {
+    problems.push_back("resumed batch: does not say it kept the " + std::to_string(before.size()) +
+                       " finished result(s); see " + resumed.log.string());
+  }
+  for (const auto& [id, text] : before) {
+    if (read_file_if_exists(out / id / "result.json").value_or("") != text) {
+      problems.push_back("resumed batch: graded " + id + " again although it was finished");
+    }
+  }
+  for (int i = 0; i < 4; ++i) {
+    expect_row(out / "gradebook.csv", "student" + std::to_string(i), i % 2 == 0 ? full : "0",
+               "graded", "resumed batch", problems);
+  }
+  options.say("instructor: two labs in default folders, refusal of a mixed folder, a changed "
+              "resubmission, a kit change, one submission, a batch killed and resumed (" +
+              std::to_string(before.size()) + " of 4 kept)");
+  return problems;
+}
+
+// The student kit: structure, then its own selftest through its ./proctor.
+Problems release_structure(const Kit& kit, const fs::path& out, const SelftestOptions& options) {
+  Problems problems;
+  std::error_code ec;
+  fs::remove_all(out, ec);
+  release_kit(kit, out);
+  for (auto it = fs::recursive_directory_iterator(out); it != fs::recursive_directory_iterator(); ++it) {
+    if (is_instructor_only(fs::relative(it->path(), out))) {
+      problems.push_back("the release holds " + it->path().string());
+    }
+  }
+  const Kit released(out);
+  if (released.edition() != Edition::student) problems.push_back("the release is not a student kit");
+  if (contains(read_file(out / "README.md"), "selftest --update-golden") ||
+      !contains(read_file(out / "README.md"), "./proctor pack")) {
+    problems.push_back("the release's README.md is not the student README");
+  }
+  for (const Lab& lab : released.labs()) {
+    if (lab.has_hidden_tests || lab.has_solution) {
+      problems.push_back("lab " + lab.id + " of the release has hidden tests or a solution");
+    }
+    for (const auto& file : lab.student_files) {
+      if (read_file_if_exists(lab.skeleton_dir / file) != read_file(kit.find(lab.id).dir / file)) {
+        problems.push_back("the release's skeleton of " + lab.id + "/" + file + " is not the kit's");
+      }
+    }
+  }
+  Ran help = run_proctor(out, {"--help"}, out.parent_path() / "release-logs" / "help.log");
+  for (const char* command : {"grade", "demo", "release", "export-gradescope"}) {
+    if (contains(help.output, std::string("\n  ") + command + " ")) {
+      problems.push_back("the student kit offers '" + std::string(command) +
+                         "', which cannot work there");
+    }
+  }
+  Ran selftest;
+  if (expect_ok(out, {"selftest"}, out.parent_path() / "release-logs" / "selftest.log", problems,
+                &selftest)) {
+    if (!contains(selftest.output, "student kit")) {
+      problems.push_back("the student kit's selftest does not say what it checks");
+    }
+    options.say("the student kit's own selftest passed");
+  }
+  shut_down_bazel(out);
+  return problems;
+}
+
+Problems student_journey(const Kit& kit, const Lab& lab, const fs::path& release,
+                         Gradescope& autograder, const SelftestOptions& options) {
+  Problems problems = autograder.set_up();
+  if (!problems.empty()) return problems;
+  if (!fs::exists(release / "kit.json")) return {"no student kit at " + release.string()};
+  const fs::path logs = options.scratch / "journey-student";
+  const fs::path archive = release / "out" / (lab.id + "-submission.tar.gz");
+  const fs::path saved = logs / "skeleton-submission.tar.gz";
+  fs::create_directories(logs);
+  // The skeleton, packed as is, scores nothing on Gradescope.
+  if (!expect_ok(release, {"pack", lab.number}, logs / "pack-skeleton.log", problems)) return problems;
+  fs::copy_file(archive, saved, fs::copy_options::overwrite_existing);
+  autograder.expect(
+      "the skeleton, packed in the student kit",
+      [&](const fs::path& dir) { fs::copy_file(saved, dir / archive.filename()); }, false, "",
+      problems, options.say);
+  // The student solves the lab (the reference), checks, packs and uploads.
+  put_reference(kit, lab, release / "labs" / lab.id);
+  Ran check;
+  if (!expect_ok(release, {"check", lab.number}, logs / "check.log", problems, &check)) return problems;
+  double public_points = 0;
+  for (const auto& test : expected_tests(kit, lab, true)) public_points += test.info.points;
+  const std::string full_public = "Score: " + format_points(public_points) + "/" + format_points(public_points);
+  if (!contains(check.output, full_public)) {
+    problems.push_back("check of the solved lab does not print '" + full_public + "'; see " +
+                       check.log.string());
+  }
+  if (!expect_ok(release, {"pack", lab.number}, logs / "pack.log", problems)) return problems;
+  autograder.expect(
+      "the solution, packed in the student kit",
+      [&](const fs::path& dir) { fs::copy_file(archive, dir / archive.filename()); }, true, "",
+      problems, options.say);
+  // Leave the release as released.
+  for (const auto& file : lab.student_files) {
+    fs::copy_file(lab.dir / file, release / "labs" / lab.id / file, fs::copy_options::overwrite_existing);
+  }
+  shut_down_bazel(release);
+  options.say("student: release, check (" + full_public + "), pack, Gradescope upload");
+  return problems;
+}
+
+// What a student kit checks: each lab builds and fails on its skeleton.
+Problems skeleton_fails(const Kit& kit, const Lab& lab, const SelftestOptions& options) {
+  GradeOptions public_only = options.grading;
+  public_only.public_only = true;
+  const auto results =
+      grade(kit, lab, std::vector<Submission>{{"skeleton", lab.skeleton_dir}}, public_only);
+  const SubmissionResult& result = results.front();
+  Problems problems;
+  if (result.status != Status::graded || result.tests.empty()) {
+    problems.push_back("lab " + lab.id + " does not build: " + result.problem);
+  }
+  for (const auto& test : result.tests) {
+    if (test.passed) problems.push_back("'" + test.info.name + "' passes on the unmodified skeleton");
+  }
+  if (problems.empty()) {
+    options.say("lab " + lab.id + ": all " + std::to_string(result.tests.size()) +
+                " public tests fail on the skeleton");
+  }
+  return problems;
+}
+
+Problems invariant_problems(const Kit& kit, const Lab& lab, const SelftestOptions& options) {
+  Problems problems;
+  for (const auto& v : check_invariant(kit, lab, options.grading)) {
+    problems.push_back("[" + v.config + "] " + v.side + ": " + v.test + "\n      " + v.detail);
+  }
+  return problems;
+}
+
+std::string join(const std::vector<Config>& configs) {
+  std::string out;
+  for (const auto& config : configs) out += (out.empty() ? "" : ", ") + config;
+  return out;
+}
+
+}  // namespace
+
+std::vector<Violation> check_invariant(const Kit& kit, const Lab& lab, const GradeOptions& base) {
   if (!lab.has_solution) {
     throw std::runtime_error("lab " + lab.id + " has no reference solution under solutions/");
   }
@@ -23,10 +669,9 @@ std::vector<Violation> check_invariant(const Kit& kit, const Lab& lab,
     options.on_result = nullptr;
     // Ids with a leading '_' are reserved for the kit: no student id collides.
     const std::vector<Submission> sides{{"_reference", kit.root() / "solutions" / lab.id},
-                                        {"_skeleton", lab.dir}};
-    auto results = grade(kit, lab, sides, options);
+                                        {"_skeleton", lab.skeleton_dir}};
     int checked = 0;
-    for (const auto& result : results) {
+    for (const auto& result : grade(kit, lab, sides, options)) {
       const bool reference = result.id == "_reference";
       const std::string side = reference ? "reference" : "skeleton";
       if (result.status != Status::graded) {
@@ -43,91 +688,188 @@ std::vector<Violation> check_invariant(const Kit& kit, const Lab& lab,
         }
       }
     }
-    if (options.progress) options.progress("lab " + lab.id + " [" + config + "]: " + std::to_string(checked / 2) +
-        " graded tests checked on reference and skeleton");
+    if (options.progress) {
+      options.progress("lab " + lab.id + " [" + config + "]: " + std::to_string(checked / 2) +
+                       " graded tests checked on reference and skeleton");
+    }
   }
   return violations;
 }
 
-namespace {
-
-namespace fs = std::filesystem;
-
-// Each copy of the kit has its own Bazel server; stop it when done with it.
-void shut_down_bazel(const fs::path& workspace) {
-  run_logged({"bazel", "shutdown"}, workspace, workspace.parent_path() / "bazel-shutdown.log");
-}
-
-}  // namespace
-
-std::vector<std::string> check_release(const Kit& kit, const fs::path& scratch,
-                                       const GradeOptions& options) {
+std::vector<std::string> check_handout_points(const Lab& lab, const std::vector<TestResult>& tests) {
+  std::map<int, double> announced;
+  std::istringstream in(read_file(lab.dir / "README.md"));
+  static const std::regex heading(R"(^## Task (\d+)\b.*\((?:[^()]*, )?(\d+(?:\.\d+)?) points?\)\s*$)");
+  for (std::string line; std::getline(in, line);) {
+    std::smatch match;
+    if (std::regex_match(line, match, heading)) announced[std::stoi(match[1])] = std::stod(match[2]);
+  }
+  std::map<int, double> tagged;
+  for (const auto& test : tests) tagged[test.info.task] += test.info.points;
   std::vector<std::string> problems;
-  const fs::path out = scratch / "release";
-  std::error_code ec;
-  fs::remove_all(out, ec);
-  release_kit(kit, out);
-  for (auto it = fs::recursive_directory_iterator(out); it != fs::recursive_directory_iterator();
-       ++it) {
-    if (is_instructor_only(fs::relative(it->path(), out))) {
-      problems.push_back("the release holds " + it->path().string());
+  const std::string handout = (lab.dir / "README.md").string();
+  for (const auto& [task, points] : tagged) {
+    auto found = announced.find(task);
+    if (found == announced.end()) {
+      problems.push_back(handout + ": no '## Task " + std::to_string(task) + " — title (..., " +
+                         format_points(points) + " points)' heading for the tests tagged [task" +
+                         std::to_string(task) + "]");
+    } else if (found->second != points) {
+      problems.push_back(handout + ": Task " + std::to_string(task) + " announces " +
+                         format_points(found->second) + " points; its tests' [points=N] tags sum to " +
+                         format_points(points));
     }
   }
-  const Kit released(out);
-  for (const Lab& lab : released.labs()) {
-    if (lab.has_hidden_tests || lab.has_solution) {
-      problems.push_back("lab " + lab.id + " of the release has hidden tests or a solution");
-    }
-    GradeOptions public_only = options;
-    public_only.public_only = true;
-    public_only.on_result = nullptr;
-    auto results = grade(released, lab, {{"skeleton", lab.dir}}, public_only);
-    const SubmissionResult& result = results.front();
-    if (result.status != Status::graded || result.tests.empty()) {
-      problems.push_back("lab " + lab.id + " does not build in the release: " + result.problem);
-    }
-    for (const auto& test : result.tests) {
-      if (test.passed) problems.push_back("lab " + lab.id + ": '" + test.info.name +
-                                          "' passes on the released skeleton");
+  for (const auto& [task, points] : announced) {
+    if (!tagged.count(task)) {
+      problems.push_back(handout + ": Task " + std::to_string(task) + " announces " +
+                         format_points(points) + " points but no test is tagged [task" +
+                         std::to_string(task) + "]");
     }
   }
-  shut_down_bazel(out);
   return problems;
 }
 
-std::vector<std::string> check_gradescope(const Kit& kit, const Lab& lab, const fs::path& scratch) {
+std::vector<std::string> check_lab_index(const Kit& kit) {
   std::vector<std::string> problems;
-  const fs::path root = scratch / ("gradescope-" + lab.id);
-  std::error_code ec;
-  fs::remove_all(root, ec);
-  fs::create_directories(root / "source");
-  fs::create_directories(root / "submission");
-  const fs::path zip = scratch / (lab.id + "-autograder.zip");
-  export_gradescope(kit, lab, zip);
-  unpack_archive(zip, root / "source", UnpackLimits{20000, 200u << 20, 10u << 20});
-  for (const auto& file : lab.student_files) {
-    const fs::path from = kit.root() / "solutions" / lab.id / file;
-    if (fs::exists(from)) fs::copy_file(from, root / "submission" / file);
-  }
-  const fs::path log = root / "run_autograder.log";
-  Exit ran = run_logged({"env", "AUTOGRADER_ROOT=" + root.string(),
-                         (root / "source" / "run_autograder").string()},
-                        root, log);
-  shut_down_bazel(root / "source" / "kit");
-  if (!ran.ok()) problems.push_back("run_autograder ended with " + ran.describe() + "; see " + log.string());
-  std::ifstream in(root / "results" / "results.json");
-  const auto results = nlohmann::json::parse(in, nullptr, false);
-  if (results.is_discarded() || !results.contains("tests")) {
-    problems.push_back("no valid results/results.json; see " + log.string());
-    return problems;
-  }
-  double max_score = 0;
-  for (const auto& test : results["tests"]) max_score += test.value("max_score", 0.0);
-  if (results["tests"].empty() || results.value("score", -1.0) != max_score) {
-    problems.push_back("the reference solution scored " + results["score"].dump() + " of " +
-                       std::to_string(max_score) + " through run_autograder; see " + log.string());
+  const std::string readme = read_file(kit.root() / "README.md");
+  const std::string mainpage = read_file(kit.root() / "docs" / "mainpage.md");
+  for (const Lab& lab : kit.labs()) {
+    const std::string handout_id = "lab" + lab.number + "_handout";
+    const std::string group = "lab" + lab.number;
+    const std::string row = "| [" + lab.id + "](labs/" + lab.id + "/README.md) |";
+    bool in_table = false;
+    std::istringstream lines(readme);
+    for (std::string line, previous = "|"; std::getline(lines, line); previous = line) {
+      // A row after a blank line starts a new table: the labs table must be one.
+      if (line.rfind(row, 0) == 0) in_table = !previous.empty() && previous.front() == '|';
+    }
+    if (!in_table) {
+      problems.push_back("README.md: the labs table has no row for " + lab.id + " (or a blank line "
+                         "splits the table); add: " + row + " Topic | What students build |");
+    }
+    if (!contains(mainpage, "@ref " + handout_id + " | @ref " + group + " |")) {
+      problems.push_back("docs/mainpage.md: the labs table has no row for " + lab.id + "; add: | " +
+                         lab.number + " " + lab.title + " | @ref " + handout_id + " | @ref " + group +
+                         " |");
+    }
+    const std::string first_line = read_file(lab.dir / "README.md").substr(0, 200);
+    if (!contains(first_line.substr(0, first_line.find('\n')), "{#" + handout_id + "}")) {
+      problems.push_back(lab.id + "/README.md: the title line must end with {#" + handout_id + "}");
+    }
+    bool grouped = false;
+    for (const auto& entry : fs::directory_iterator(lab.dir)) {
+      if (entry.path().extension() == ".h" &&
+          contains(read_file(entry.path()), "@defgroup " + group + " ")) {
+        grouped = true;
+      }
+    }
+    if (!grouped) {
+      problems.push_back(lab.id + ": no header declares '/// @defgroup " + group + " Lab " +
+                         lab.number + ": ...' for the API reference");
+    }
   }
   return problems;
+}
+
+std::string selftest_scope(const Kit& kit) {
+  if (kit.edition() == Edition::student) {
+    return "This is a student kit: selftest checks that the kit builds and that every public test "
+           "fails on the unmodified skeletons. It does not grade your work: ./proctor check LAB "
+           "does.";
+  }
+  return "This is the instructor's kit: selftest checks the kit's unit tests, the pass/fail "
+         "invariant of every lab, the samples, the docs, the bench, the student kit, the "
+         "Gradescope autograder and the journeys of students and instructors.";
+}
+
+std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& options) {
+  std::vector<Check> checks;
+  const fs::path scratch = options.scratch;
+  checks.push_back({"the kit's unit tests pass (bazel test //...)", [&kit] { return unit_tests(kit); }});
+
+  if (kit.edition() == Edition::student) {
+    for (const Lab& lab : kit.labs()) {
+      checks.push_back({"lab " + lab.id + " builds and every public test fails on its skeleton",
+                        [&kit, &lab, options] { return skeleton_fails(kit, lab, options); }});
+    }
+    checks.push_back({"the documentation site builds without warnings", [&kit, options] {
+                        const Site site = build_docs(kit);
+                        options.say("Doxygen wrote " + std::to_string(site.pages) + " pages");
+                        return Problems{};
+                      }});
+    return checks;
+  }
+
+  checks.push_back({"every lab has its row in README.md and docs/mainpage.md, a handout id and an "
+                    "API group",
+                    [&kit] { return check_lab_index(kit); }});
+  for (const Lab& lab : kit.labs()) {
+    checks.push_back({"every graded test of lab " + lab.id +
+                          " passes on the reference and fails on the skeleton (" +
+                          join(lab.selftest_configs) + ")",
+                      [&kit, &lab, options] { return invariant_problems(kit, lab, options); }});
+    checks.push_back({"the handout of lab " + lab.id + " announces the points its tests carry",
+                      [&kit, &lab] { return check_handout_points(lab, expected_tests(kit, lab)); }});
+  }
+  for (const Lab& lab : kit.labs()) {
+    if (!fs::exists(kit.root() / "autograder" / "samples" / lab.id / "samples.json")) continue;
+    checks.push_back({"the samples of lab " + lab.id + " score as their golden results say",
+                      [&kit, &lab, options] { return golden_results(kit, lab, options); }});
+  }
+  checks.push_back({"the site builds without warnings, renders in Chromium and has no broken link",
+                    [&kit, scratch, options] { return site_in_browser(kit, scratch, options); }});
+  if (kit.labs().size() >= 4 && kit.find("04").has_solution) {
+    checks.push_back({"proctor bench writes its table, CSV, JSON and both plots",
+                      [&kit, scratch, options] { return bench_outputs(kit, scratch / "bench", options); }});
+  }
+  const fs::path release = scratch / "release";
+  checks.push_back({"the student kit has no solutions or hidden tests, a student README, only the "
+                    "commands that work there, and passes its own selftest",
+                    [&kit, release, options] { return release_structure(kit, release, options); }});
+
+  // Gradescope: every lab's export grades its reference; the first lab's
+  // also takes every shape of upload, and carries the journeys.
+  std::vector<const Lab*> gradable;
+  for (const Lab& lab : kit.labs()) {
+    if (lab.has_hidden_tests && lab.has_solution) gradable.push_back(&lab);
+  }
+  if (gradable.empty()) return checks;
+  auto first = std::make_shared<std::unique_ptr<Gradescope>>();
+  for (const Lab* lab : gradable) {
+    const bool every_shape = lab == gradable.front();
+    checks.push_back(
+        {every_shape ? "the Gradescope autograder of lab " + lab->id +
+                           " grades every shape of upload as one submission, or says what to upload"
+                     : "the Gradescope autograder of lab " + lab->id + " gives the reference full marks",
+         [&kit, lab, every_shape, first, scratch, options] {
+           if (every_shape) {
+             *first = std::make_unique<Gradescope>(kit, *lab, scratch);
+             return gradescope_uploads(kit, *lab, **first, true, options);
+           }
+           Gradescope autograder(kit, *lab, scratch);
+           return gradescope_uploads(kit, *lab, autograder, false, options);
+         }});
+  }
+  const Lab& lab = *gradable.front();
+  checks.push_back({"a student releases, checks, packs and uploads lab " + lab.id +
+                        " to Gradescope: full marks for the solution, zero for the skeleton",
+                    [&kit, &lab, first, release, options] {
+                      if (!*first) return Problems{"the Gradescope check did not run"};
+                      return student_journey(kit, lab, release, **first, options);
+                    }});
+  if (gradable.size() >= 2) {
+    const Lab& second = *gradable[1];
+    checks.push_back({"an instructor grades two labs, a resubmission, a kit change and an "
+                      "interrupted batch: every grade right, nothing lost or stale",
+                      [&kit, &lab, &second, first, options] {
+                        if (!*first) return Problems{"the Gradescope check did not run"};
+                        Problems problems = instructor_journey(kit, lab, second, **first, options);
+                        first->reset();  // Done with the copy: stop its Bazel server.
+                        return problems;
+                      }});
+  }
+  return checks;
 }
 
 }  // namespace proctor

@@ -1,12 +1,14 @@
 #pragma once
 
 /// @file
-/// @brief The kit's invariant: every graded test passes on the reference
-/// solution and fails on the unmodified skeleton, in every configuration the
-/// lab names.
+/// @brief `proctor selftest` as a list of named checks, each returning the
+/// problems it found. The kit's trust rests on the first of them: every
+/// graded test passes on the reference solution and fails on the unmodified
+/// skeleton, in every configuration the lab names.
 /// @ingroup grader
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,36 @@
 #include "autograder/core/lab.h"
 
 namespace proctor {
+
+/// One named check.
+struct Check {
+  /// What the check proves when it passes, as a sentence.
+  std::string name;
+  /// Runs it: the problems found, one per line; none when it passed.
+  std::function<std::vector<std::string>()> run;
+};
+
+/// How selftest runs.
+struct SelftestOptions {
+  /// Jobs and progress for the grading the checks do.
+  GradeOptions grading;
+  /// Rewrite the samples' golden results instead of comparing with them.
+  bool update_golden = false;
+  /// Scratch folder (`out/selftest`): kit copies, logs, screenshots.
+  std::filesystem::path scratch;
+  /// Prints one line of detail (what was checked, figures).
+  std::function<void(const std::string&)> say;
+  /// The `proctor` binary the journeys run as a user would.
+  std::filesystem::path proctor;
+};
+
+/// One sentence on what selftest checks in this kit's edition.
+std::string selftest_scope(const Kit& kit);
+
+/// The checks for this kit: the instructor's kit checks everything below;
+/// a student kit checks what a student has (unit tests, the labs build, every
+/// public test fails on the unmodified skeletons, the docs build).
+std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& options);
 
 /// One broken promise of the invariant.
 struct Violation {
@@ -33,17 +65,15 @@ struct Violation {
 ///         kit does not build.
 std::vector<Violation> check_invariant(const Kit& kit, const Lab& lab, const GradeOptions& options);
 
-/// Releases the student kit into `scratch`/release, checks that nothing
-/// instructor-only is in it, that it builds on its own, and that every public
-/// test fails on its skeletons. @return Problems found, one line each.
-std::vector<std::string> check_release(const Kit& kit, const std::filesystem::path& scratch,
-                                       const GradeOptions& options);
+/// Per-task points a handout announces in its `## Task K — title (...,
+/// N points)` headings, compared with the `[points=N]` tags of the lab's
+/// tests. @return One line per task that differs.
+std::vector<std::string> check_handout_points(const Lab& lab, const std::vector<TestResult>& tests);
 
-/// Exports the Gradescope autograder of `lab`, unpacks it into a simulated
-/// `scratch`/autograder folder, grades the reference solution with its
-/// run_autograder and checks results/results.json gives full marks.
-/// @return Problems found, one line each.
-std::vector<std::string> check_gradescope(const Kit& kit, const Lab& lab,
-                                          const std::filesystem::path& scratch);
+/// The lines of the kit's index pages a lab needs: a row in README.md's labs
+/// table and in docs/mainpage.md's, a handout id `{#labNN_handout}` and a
+/// header group `@defgroup labNN`. @return One line per missing line, naming
+/// the file and what to add.
+std::vector<std::string> check_lab_index(const Kit& kit);
 
 }  // namespace proctor

@@ -14,6 +14,7 @@ namespace proctor {
 
 /// Limits for unpacking an archive.
 struct UnpackLimits {
+  /// Entries of any kind: files and folders alike.
   std::size_t max_files = 2000;
   std::size_t max_total_bytes = 50u << 20;
   std::size_t max_file_bytes = 10u << 20;
@@ -46,6 +47,10 @@ struct Staged {
   std::string problem;
   /// Lines of the submission an instructor should look at (see review_notes).
   std::vector<std::string> review;
+  /// SHA-256 of everything the grade depends on from the submission: each
+  /// manifest file's name and content (or that it was missing), the ignored
+  /// names, or the reason it was rejected. Equal digests grade the same.
+  std::string digest;
 
   /// `//package:name`.
   std::string label(const std::string& name) const { return "//" + package + ":" + name; }
@@ -61,13 +66,35 @@ std::vector<std::string> review_notes(const std::string& file, const std::string
 /// Makes a submission id safe for a Bazel package name and a file name.
 std::string safe_id(const std::string& raw);
 
+/// Where each of the lab's files is inside an unpacked submission, found the
+/// way students actually upload: at the top, under `labs/<lab>/` (what
+/// `proctor pack` writes and what a whole kit holds), or alone anywhere in a
+/// sub-folder.
+struct Located {
+  /// Manifest file -> path relative to the submission root.
+  std::vector<std::pair<std::string, std::filesystem::path>> found;
+  /// Manifest files not found.
+  std::vector<std::string> missing;
+  /// Every regular file or link in the submission, relative, sorted.
+  std::vector<std::string> all;
+};
+
+/// Finds the lab's files under `root`. A name found in several places other
+/// than the preferred ones is ambiguous.
+/// @throws std::runtime_error naming the places of an ambiguous file.
+Located locate_files(const Lab& lab, const std::filesystem::path& root);
+
 /// Stages `source` (folder or archive) for `lab` as submission `id`. Only
 /// the manifest's files are taken; grader-owned files always come from the
-/// kit. Never throws for a bad submission: `problem` says what was wrong.
+/// kit, and missing ones from the unmodified skeleton. A folder holding none
+/// of the lab's files but one archive is graded from that archive. Never
+/// throws for a bad submission: `problem` says what was wrong, and when the
+/// submission holds none of the lab's files, what to upload instead.
 Staged stage_submission(const Kit& kit, const Lab& lab, const std::string& id,
                         const std::filesystem::path& source);
 
-/// The Bazel package text that links `files` against the lab's tests.
+/// The Bazel package text that links `files` against the lab's tests: one
+/// call to the `submission` macro of //bazel:submission.bzl.
 std::string staged_build_file(const Lab& lab, const std::vector<std::string>& files);
 
 }  // namespace proctor

@@ -1,6 +1,8 @@
 #include "autograder/core/report.h"
 
 #include <catch2/catch.hpp>
+
+#include "autograder/core/result.h"
 #include <pugixml.hpp>
 
 using proctor::Status;
@@ -49,13 +51,64 @@ TEST_CASE("results.json follows Gradescope's fields and hides hidden details") {
   CHECK(json["tests"][2]["output"] == "first line of a hidden failure");
 }
 
-TEST_CASE("a results.json the kit wrote reads back into the same scores") {
-  auto back = proctor::from_gradescope_results(proctor::gradescope_results(sample()));
+TEST_CASE("a result record reads back into the same result, typed") {
+  auto result = sample();
+  result.status = Status::build_error;
+  result.submission_digest = "abc";
+  result.kit_version = "def";
+  result.tests[1].info.task = 12;
+  result.tests[1].info.tags = "[lab01][task12][points=3]";
+  result.tests[1].runs = 3;
+  result.missing = {"a.cc"};
+  const auto back = proctor::from_record(nlohmann::json::parse(proctor::to_record(result).dump()));
   CHECK(back.id == "alice");
+  CHECK(back.lab == "01_processes");
+  CHECK(back.status == Status::build_error);
+  CHECK(back.submission_digest == "abc");
+  CHECK(back.kit_version == "def");
   CHECK(back.score() == 2);
   CHECK(back.max_score() == 6);
   CHECK(back.tests[2].hidden);
-  CHECK(back.tests[1].info.task == 2);
+  CHECK(back.tests[1].info.task == 12);
+  CHECK(back.tests[1].info.tags == "[lab01][task12][points=3]");
+  CHECK(back.tests[1].runs == 3);
+  CHECK(back.tests[1].message == "REQUIRE( x ) failed\nmore detail");
+  CHECK(back.missing == std::vector<std::string>{"a.cc"});
+}
+
+TEST_CASE("a damaged or foreign record is an error, never a default") {
+  auto record = proctor::to_record(sample());
+  record["status"] = "passed";
+  CHECK_THROWS_WITH(proctor::from_record(record), Catch::Contains("passed"));
+  record = proctor::to_record(sample());
+  record.erase("kit_version");
+  CHECK_THROWS_WITH(proctor::from_record(record), Catch::Contains("kit_version"));
+  record = proctor::to_record(sample());
+  record["format"] = 99;
+  CHECK_THROWS_WITH(proctor::from_record(record), Catch::Contains("format"));
+  CHECK_THROWS_WITH(proctor::parse_status("3.2"), Catch::Contains("3.2"));
+}
+
+TEST_CASE("a rejected submission's results.json tells the student what went wrong") {
+  auto result = sample();
+  result.status = Status::rejected;
+  result.problem = "The submission holds none of the files ... Upload processes.cc";
+  auto json = proctor::gradescope_results(result);
+  CHECK_THAT(json["output"].get<std::string>(),
+             Catch::Contains("could not be graded") && Catch::Contains("Upload processes.cc"));
+}
+
+TEST_CASE("the class summary counts statuses and names results of another kit version") {
+  auto a = sample();
+  auto b = sample();
+  b.id = "bob";
+  b.status = Status::rejected;
+  a.kit_version = "new";
+  b.kit_version = "old";
+  auto summary = proctor::class_summary({a, b}, "new");
+  CHECK_THAT(summary, Catch::Contains("graded 1  build_error 0  rejected 1") &&
+                          Catch::Contains("another version of the kit") && Catch::Contains(" bob\n"));
+  CHECK_THAT(proctor::class_summary({a}, "new"), !Catch::Contains("another version"));
 }
 
 TEST_CASE("the readable report lists failures and ends with the score") {

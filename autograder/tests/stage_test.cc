@@ -127,22 +127,110 @@ TEST_CASE("student ids become safe package names and never take the kit's reserv
   CHECK(proctor::safe_id("") == "s");
 }
 
-TEST_CASE("the staged BUILD file links the submission with the lab's tests") {
+TEST_CASE("the staged BUILD file is one call to the submission macro") {
   proctor::Lab lab;
   lab.id = "01_processes";
   lab.library = "processes";
   lab.has_hidden_tests = true;
   auto text = proctor::staged_build_file(lab, {"processes.cc"});
-  CHECK_THAT(text, Catch::Contains("\"processes.cc\"") &&
-                       Catch::Contains("//labs/01_processes:processes_header") &&
-                       Catch::Contains("//labs/01_processes:public_tests") &&
-                       Catch::Contains("//autograder/hidden/01_processes:hidden_tests") &&
-                       Catch::Contains("alwayslink = True"));
+  CHECK_THAT(text, Catch::Contains("load(\"//bazel:submission.bzl\", \"submission\")") &&
+                       Catch::Contains("srcs = [\"processes.cc\"]") &&
+                       Catch::Contains("lab = \"01_processes\"") &&
+                       Catch::Contains("library = \"processes\"") &&
+                       Catch::Contains("hidden_tests = True"));
   CHECK_THAT(proctor::staged_build_file(lab, {"costs.cc", "ANSWERS.md"}),
              Catch::Contains("\"costs.cc\"") && !Catch::Contains("ANSWERS.md"));
   lab.has_hidden_tests = false;
-  CHECK_THAT(proctor::staged_build_file(lab, {"processes.cc"}),
-             !Catch::Contains("hidden_tests"));
+  CHECK_THAT(proctor::staged_build_file(lab, {"processes.cc"}), Catch::Contains("hidden_tests = False"));
+}
+
+namespace {
+
+// A kit with one lab of two student files, enough to stage into.
+proctor::Kit tiny_kit(const std::string& name) {
+  const fs::path root = scratch(name) / "kit";
+  fs::create_directories(root / "labs" / "01_processes");
+  std::ofstream(root / "WORKSPACE") << "";
+  std::ofstream(root / "kit.json") << R"({"edition": "instructor"})";
+  std::ofstream(root / "labs/01_processes/lab.json")
+      << R"({"title": "P", "library": "processes", "student_files": ["processes.cc", "NOTES.md"]})";
+  std::ofstream(root / "labs/01_processes/processes.cc") << "// skeleton\n";
+  std::ofstream(root / "labs/01_processes/NOTES.md") << "notes\n";
+  return proctor::Kit(root);
+}
+
+void write(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+}  // namespace
+
+TEST_CASE("the lab's files are found at the top, under labs/<lab>/, or alone in a sub-folder") {
+  const auto kit = tiny_kit("locate");
+  const auto& lab = kit.labs().front();
+  const fs::path dir = scratch("locate-submission");
+  write(dir / "deep/er/processes.cc", "x");
+  auto located = proctor::locate_files(lab, dir);
+  REQUIRE(located.found.size() == 1);
+  CHECK(located.found[0].second == "deep/er/processes.cc");
+  CHECK(located.missing == std::vector<std::string>{"NOTES.md"});
+  write(dir / "labs/01_processes/processes.cc", "y");
+  CHECK(proctor::locate_files(lab, dir).found[0].second == "labs/01_processes/processes.cc");
+  write(dir / "processes.cc", "z");
+  CHECK(proctor::locate_files(lab, dir).found[0].second == "processes.cc");
+}
+
+TEST_CASE("a lab file found in several sub-folders and not at the top is ambiguous") {
+  const auto kit = tiny_kit("ambiguous");
+  const fs::path dir = scratch("ambiguous-submission");
+  write(dir / "v1/processes.cc", "x");
+  write(dir / "v2/processes.cc", "y");
+  CHECK_THROWS_WITH(proctor::locate_files(kit.labs().front(), dir),
+                    Catch::Contains("v1/processes.cc") && Catch::Contains("v2/processes.cc"));
+}
+
+TEST_CASE("a submission with none of the lab's files is rejected with what to upload") {
+  const auto kit = tiny_kit("wrong-name");
+  const fs::path dir = scratch("wrong-name-submission");
+  write(dir / "process.cc", "int x;");
+  auto staged = proctor::stage_submission(kit, kit.labs().front(), "s", dir);
+  CHECK_THAT(staged.problem, Catch::Contains("none of the files") && Catch::Contains("process.cc") &&
+                                 Catch::Contains("Upload processes.cc, NOTES.md") &&
+                                 Catch::Contains("./proctor pack 01"));
+  fs::remove(dir / "process.cc");
+  staged = proctor::stage_submission(kit, kit.labs().front(), "s", dir);
+  CHECK_THAT(staged.problem, Catch::Contains("It is empty"));
+}
+
+TEST_CASE("a folder holding just the pack archive is graded from the archive") {
+  const auto kit = tiny_kit("inner");
+  const fs::path dir = scratch("inner-submission");
+  make_archive(dir, "01_processes-submission.tar.gz",
+               {{"labs/01_processes/processes.cc", "int solved;\n"}});
+  auto staged = proctor::stage_submission(kit, kit.labs().front(), "s", dir);
+  REQUIRE(staged.problem == "");
+  CHECK(staged.taken == std::vector<std::string>{"processes.cc"});
+  CHECK(staged.missing == std::vector<std::string>{"NOTES.md"});
+  CHECK(slurp(kit.root() / staged.package / "processes.cc") == "int solved;\n");
+  CHECK(slurp(kit.root() / staged.package / "NOTES.md") == "notes\n");  // The skeleton's.
+  CHECK_FALSE(fs::exists(kit.work_dir() / "unpacked" / "01_processes" / "s"));
+}
+
+TEST_CASE("the digest follows the graded content, not where it sat or how it was packed") {
+  const auto kit = tiny_kit("digest");
+  const auto& lab = kit.labs().front();
+  const fs::path a = scratch("digest-a");
+  const fs::path b = scratch("digest-b");
+  write(a / "processes.cc", "int x;\n");
+  write(b / "labs/01_processes/processes.cc", "int x;\n");
+  const auto first = proctor::stage_submission(kit, lab, "a", a).digest;
+  CHECK(first.size() == 64);
+  CHECK(proctor::stage_submission(kit, lab, "b", b).digest == first);
+  write(a / "processes.cc", "int y;\n");
+  CHECK(proctor::stage_submission(kit, lab, "a", a).digest != first);
+  write(b / "NOTES.md", "my notes\n");
+  CHECK(proctor::stage_submission(kit, lab, "b", b).digest != first);
 }
 
 TEST_CASE("source that reaches for the test harness is flagged for review") {
