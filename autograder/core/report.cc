@@ -306,7 +306,7 @@ std::string class_table(const std::vector<SubmissionResult>& results) {
     }
   }
   std::sort(tasks.begin(), tasks.end());
-  std::size_t width = 10;
+  std::size_t width = 12;
   for (const auto& result : results) width = std::max(width, result.id.size() + 2);
   std::string out = "  " + pad("Submission", width);
   for (int task : tasks) out += pad("T" + std::to_string(task), 6);

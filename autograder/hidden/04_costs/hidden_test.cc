@@ -28,13 +28,15 @@ std::string compare(const char* what, double student, double yardstick) {
 
 // Every comparison in the report is within the band (and there was one).
 // The student's and the reference's figure for one quantity, measured in
-// turn for three rounds; each side keeps its fastest median. Load on the
-// machine only ever adds time, so the minimum is the least disturbed figure.
+// turn for five rounds; each side keeps its fastest median. Load on the
+// machine only ever adds time, so the minimum is the least disturbed figure
+// (three rounds once let a whole disturbed round pass for the reference's
+// best vfork figure).
 template <typename Student, typename Yardstick>
 std::pair<double, double> paired(Student student, Yardstick yardstick) {
   double s = INFINITY;
   double r = INFINITY;
-  for (int round = 0; round < 3; ++round) {
+  for (int round = 0; round < 5; ++round) {
     r = std::min(r, yardstick());
     s = std::min(s, student());
   }
@@ -70,12 +72,17 @@ TEST_CASE("the timer's resolution and overhead are measured with a fine clock",
 // taken as one of the middle samples.
 TEST_CASE("measure refuses what it cannot resolve and bad arguments", "[lab04][task1][points=1]") {
   auto result = run_guarded([] {
-    std::string seen;
-    try {
-      lab04::measure([] {}, 0, 50, 1);
-      seen += "reported ";
-    } catch (const lab04::BelowResolution&) {
-      seen += "refused ";
+    // Whether an empty call is below the timer's resolution depends on the
+    // machine's clock: refused on a coarse clock, maybe resolvable on a fine
+    // one. Either way, what measure reports must not be below the resolution
+    // (half of it, for the noise between two readings of the resolution).
+    std::string seen = "consistent ";
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      try {
+        const auto stats = lab04::measure([] {}, 0, 50, 1);
+        if (stats.median_ns * 2 < lab04::timer_resolution_ns()) seen = "below-resolution ";
+      } catch (const lab04::BelowResolution&) {
+      }
     }
     for (auto [trials, batch] : {std::pair<std::size_t, std::size_t>{0, 1}, {5, 0}}) {
       try {
@@ -94,7 +101,7 @@ TEST_CASE("measure refuses what it cannot resolve and bad arguments", "[lab04][t
     return seen + join(lab04::summarize({4, 1, 3, 2}).median_ns);
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "refused rejected rejected rejected 2.5");
+  REQUIRE(result.report == "consistent rejected rejected rejected 2.5");
 }
 
 // Bugs: no warm-up (the first thread stack and page faults counted), timing
