@@ -68,7 +68,8 @@ std::string describe(int status) {
 GuardResult run_guarded(const std::function<std::string()>& body,
                         std::chrono::milliseconds deadline) {
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    throw std::system_error(errno, std::generic_category(), "pipe2");
   // Anything buffered now would be flushed twice: once by each process.
   std::fflush(nullptr);
   pid_t child = ::fork();
@@ -116,7 +117,8 @@ GuardResult run_guarded(const std::function<std::string()>& body,
     auto until = std::min(give_up, stop_reading);
     auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
     pollfd p{fds[0], POLLIN, 0};
-    int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(wait_ms, reaped ? wait_ms : 20)));
+    int ready =
+        ::poll(&p, 1, static_cast<int>(std::min<long long>(wait_ms, reaped ? wait_ms : 20)));
     if (ready < 0 && errno != EINTR) break;
     if (ready > 0) {
       char buf[4096];
@@ -141,11 +143,11 @@ GuardResult run_guarded(const std::function<std::string()>& body,
   // into the guard) must not outlive the test.
   ::kill(-child, SIGKILL);
   parse_frames(bytes, result);
-  result.how_it_ended = result.timed_out ? "did not finish within " +
-                                               std::to_string(deadline.count()) + " ms"
-                                         : describe(status);
-  result.finished = !result.timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-                    result.deliveries > 0;
+  result.how_it_ended = result.timed_out
+                            ? "did not finish within " + std::to_string(deadline.count()) + " ms"
+                            : describe(status);
+  result.finished =
+      !result.timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0 && result.deliveries > 0;
   return result;
 }
 

@@ -47,8 +47,9 @@ void end_progress() {
 // Grading options shared by every command; a log file gets fewer progress lines.
 GradeOptions options_for(const Common& common) {
   GradeOptions options;
-  options.jobs = common.jobs > 0 ? common.jobs
-                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.jobs = common.jobs > 0
+                     ? common.jobs
+                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.progress = progress;
   options.progress_interval = std::chrono::milliseconds(stderr_is_tty() ? 200 : 15000);
   return options;
@@ -65,7 +66,8 @@ int grade(const Kit& kit, const GradeRequest& request, const Common& common) {
   if (!request.id.empty()) {
     if (request.paths.size() != 1) throw std::invalid_argument("--id takes exactly one SUBMISSION");
     if (!fs::exists(request.paths.front())) {
-      throw std::runtime_error("cannot open '" + request.paths.front() + "': No such file or directory");
+      throw std::runtime_error("cannot open '" + request.paths.front() +
+                               "': No such file or directory");
     }
     submissions.push_back({safe_id(request.id), fs::absolute(request.paths.front())});
   } else {
@@ -82,8 +84,8 @@ int grade(const Kit& kit, const GradeRequest& request, const Common& common) {
     std::cout << class_table(outcome.results) << "\n";
   }
   std::cout << "Gradebook: " << (store.dir() / "gradebook.csv").string() << " ("
-            << outcome.class_results.size() << " student(s))\nSummary:   "
-            << (store.dir() / "summary.txt").string() << "\n";
+            << outcome.class_results.size()
+            << " student(s))\nSummary:   " << (store.dir() / "summary.txt").string() << "\n";
   return 0;
 }
 
@@ -152,7 +154,8 @@ int demo(const Kit& kit, const fs::path& out, const Common& common) {
     // The demo's folders are its own: each run starts them afresh.
     const fs::path dir = fs::absolute(out) / lab.id;
     std::error_code ec;
-    if (fs::exists(dir / "grades.json") || out == kit.root() / "out" / "demo") fs::remove_all(dir, ec);
+    if (fs::exists(dir / "grades.json") || out == kit.root() / "out" / "demo")
+      fs::remove_all(dir, ec);
     const ResultStore store(dir, lab);
     BatchOptions options{options_for(common), true};
     options.grading.runs = kSampleRuns;

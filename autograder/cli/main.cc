@@ -56,9 +56,11 @@ int main(int argc, char** argv) {
   CLI::App* demo = nullptr;
   if (instructor) {
     grade = app.add_subcommand("grade", "grade submissions (folders, .tar.gz or .zip)");
-    grade->add_option("LAB", request.lab, "lab number or folder, e.g. 01 or 01_processes")->required();
-    grade->add_option("SUBMISSION", request.paths,
-                      "a submission, or a folder holding one per student (named by id)")
+    grade->add_option("LAB", request.lab, "lab number or folder, e.g. 01 or 01_processes")
+        ->required();
+    grade
+        ->add_option("SUBMISSION", request.paths,
+                     "a submission, or a folder holding one per student (named by id)")
         ->required();
     grade->add_option("-o,--out", out, "where results go (default: out/grades/LAB)");
     grade->add_flag("--regrade", request.regrade,
@@ -67,23 +69,28 @@ int main(int argc, char** argv) {
                       "grade the one SUBMISSION given as this student, whatever its shape");
   }
 
-  auto* check = app.add_subcommand("check", "run the public tests on your work and show your score");
+  auto* check =
+      app.add_subcommand("check", "run the public tests on your work and show your score");
   check->add_option("LAB", lab, "lab number or folder, e.g. 01")->required();
 
   auto* pack = app.add_subcommand("pack", "make your submission archive (checked to build first)");
   pack->add_option("LAB", lab, "lab number or folder, e.g. 01")->required();
 
   if (instructor) {
-    release = app.add_subcommand("release", "write the student kit (no solutions, no hidden tests)");
+    release =
+        app.add_subcommand("release", "write the student kit (no solutions, no hidden tests)");
     release->add_option("OUT", target, "an empty or new folder")->required();
 
-    gradescope = app.add_subcommand("export-gradescope", "write a Gradescope autograder zip for a lab");
+    gradescope =
+        app.add_subcommand("export-gradescope", "write a Gradescope autograder zip for a lab");
     gradescope->add_option("LAB", lab, "lab number or folder, e.g. 01")->required();
-    gradescope->add_option("OUT", target, "the zip to write, e.g. lab01-autograder.zip")->required();
+    gradescope->add_option("OUT", target, "the zip to write, e.g. lab01-autograder.zip")
+        ->required();
   }
 
   auto* bench = app.add_subcommand("bench", "measure process and thread costs on this machine");
-  bench->add_option("-o,--out", out, "where the table, CSV, JSON and plots go (default: out/bench)");
+  bench->add_option("-o,--out", out,
+                    "where the table, CSV, JSON and plots go (default: out/bench)");
 
   auto* docs = app.add_subcommand("docs", "build the documentation site (out/docs/html)");
 
@@ -93,9 +100,9 @@ int main(int argc, char** argv) {
   }
 
   auto* selftest = app.add_subcommand(
-      "selftest", instructor
-                      ? "run the kit's tests and check every graded test against reference and skeleton"
-                      : "check that the kit builds and every public test fails on the skeletons");
+      "selftest",
+      instructor ? "run the kit's tests and check every graded test against reference and skeleton"
+                 : "check that the kit builds and every public test fails on the skeletons");
   bool update_golden = false;
   if (instructor) {
     selftest->add_flag("--update-golden", update_golden,
@@ -124,7 +131,8 @@ int main(int argc, char** argv) {
     }
     if (*pack) return proctor::cli::pack(*kit, lab);
     if (release != nullptr && *release) return proctor::cli::release(*kit, target);
-    if (gradescope != nullptr && *gradescope) return proctor::cli::export_gradescope(*kit, lab, target);
+    if (gradescope != nullptr && *gradescope)
+      return proctor::cli::export_gradescope(*kit, lab, target);
     if (demo != nullptr && *demo) {
       return proctor::cli::demo(*kit, out.empty() ? kit->root() / "out" / "demo" : fs::path(out),
                                 common);

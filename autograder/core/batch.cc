@@ -51,10 +51,9 @@ ResultStore::ResultStore(fs::path dir, const Lab& lab)
             : "";
     if (other.empty()) throw std::runtime_error(marker.string() + " is damaged: no \"lab\"");
     if (other != lab.id) {
-      throw std::runtime_error("'" + dir_.string() + "' holds results of lab " + other +
-                               ", not of lab " + lab.id +
-                               "; grade each lab into its own folder (the default is out/grades/" +
-                               lab.id + ")");
+      throw std::runtime_error(
+          "'" + dir_.string() + "' holds results of lab " + other + ", not of lab " + lab.id +
+          "; grade each lab into its own folder (the default is out/grades/" + lab.id + ")");
     }
     return;
   }
@@ -146,8 +145,8 @@ std::vector<Submission> collect_submissions(const Lab& lab, const std::vector<st
   auto add = [&out](const fs::path& path) {
     const std::string id = id_of(path);
     std::string unique = id;
-    for (int n = 2; std::any_of(out.begin(), out.end(),
-                                [&](const Submission& s) { return s.id == unique; });
+    for (int n = 2;
+         std::any_of(out.begin(), out.end(), [&](const Submission& s) { return s.id == unique; });
          ++n) {
       unique = id + "-" + std::to_string(n);
     }
@@ -155,7 +154,8 @@ std::vector<Submission> collect_submissions(const Lab& lab, const std::vector<st
   };
   for (const auto& raw : paths) {
     const fs::path path(raw);
-    if (!fs::exists(path)) throw std::runtime_error("cannot open '" + raw + "': No such file or directory");
+    if (!fs::exists(path))
+      throw std::runtime_error("cannot open '" + raw + "': No such file or directory");
     if (!fs::is_directory(path) || holds_lab_files(lab, path)) {
       add(path);
       continue;
@@ -202,8 +202,8 @@ BatchOutcome grade_batch(const Kit& kit, const Lab& lab, const std::vector<Submi
   std::string line = "grading " + std::to_string(todo.size()) + " of " +
                      std::to_string(staged.size()) + " submission(s) of lab " + lab.id;
   std::string why;
-  for (Reason reason : {Reason::new_submission, Reason::changed, Reason::kit_changed, Reason::regrade,
-                        Reason::unchanged}) {
+  for (Reason reason : {Reason::new_submission, Reason::changed, Reason::kit_changed,
+                        Reason::regrade, Reason::unchanged}) {
     if (counts[reason] == 0) continue;
     why += (why.empty() ? ": " : ", ") + std::to_string(counts[reason]) + " " + to_string(reason);
   }
@@ -218,7 +218,8 @@ BatchOutcome grade_batch(const Kit& kit, const Lab& lab, const std::vector<Submi
       store.save(result);
       if (options.grading.on_result) options.grading.on_result(result);
     };
-    for (auto& result : grade(kit, lab, todo, grading)) graded.emplace(result.id, std::move(result));
+    for (auto& result : grade(kit, lab, todo, grading))
+      graded.emplace(result.id, std::move(result));
   }
   for (const auto& one : staged) {
     auto found = graded.find(one.id);

@@ -36,8 +36,9 @@ BuildResult Bazel::build(const std::vector<std::string>& targets, const Config& 
   const std::string tag = config + "-" + std::to_string(invocation_++);
   const fs::path events = scratch_ / ("build-" + tag + ".json");
   result.log = scratch_ / ("build-" + tag + ".log");
-  std::vector<std::string> argv{"bazel", "build", "--keep_going", "--color=no", "--curses=no",
-                                "--build_event_json_file=" + events.string()};
+  std::vector<std::string> argv{"bazel",        "build",
+                                "--keep_going", "--color=no",
+                                "--curses=no",  "--build_event_json_file=" + events.string()};
   for (const auto& flag : config_flags(config)) argv.push_back(flag);
   argv.push_back("--");
   argv.insert(argv.end(), targets.begin(), targets.end());
@@ -91,7 +92,8 @@ fs::path Bazel::bin_dir(const Config& config) {
   std::vector<std::string> argv{"bazel", "info"};
   for (const auto& flag : config_flags(config)) argv.push_back(flag);
   argv.push_back("bazel-bin");
-  fs::path dir = strip_newline(run_output(argv, workspace_, scratch_ / ("info-" + config + ".log")));
+  fs::path dir =
+      strip_newline(run_output(argv, workspace_, scratch_ / ("info-" + config + ".log")));
   bin_dirs_[config] = dir;
   return dir;
 }

@@ -20,8 +20,8 @@ void collect_messages(const pugi::xml_node& node, std::ostringstream& out) {
     const std::string kind = child.name();
     if (kind == "Expression" && std::string(child.attribute("success").value()) == "false") {
       out << child.attribute("type").value() << "( " << trim(child.child_value("Original"))
-          << " ) failed at line " << child.attribute("line").value() << "\n  with: "
-          << trim(child.child_value("Expanded")) << "\n";
+          << " ) failed at line " << child.attribute("line").value()
+          << "\n  with: " << trim(child.child_value("Expanded")) << "\n";
     } else if (kind == "Exception" || kind == "FatalErrorCondition") {
       out << (kind == "Exception" ? "unexpected exception: " : "fatal error: ")
           << trim(child.child_value()) << "\n";
@@ -89,8 +89,8 @@ CaseVerdict read_case_verdict(const std::string& xml, const std::string& name) {
     return verdict;
   }
   if (name != test_case.attribute("name").value()) {
-    verdict.problem = std::string("the report names another test case: ") +
-                      test_case.attribute("name").value();
+    verdict.problem =
+        std::string("the report names another test case: ") + test_case.attribute("name").value();
     return verdict;
   }
   std::ostringstream messages;

@@ -32,7 +32,8 @@ std::vector<ArchiveEntry> kit_files(const Kit& kit, const std::string& prefix, b
     // The grader's own copy keeps the hidden tests and the solutions (Lab 04's
     // hidden tests measure the reference as their yardstick).
     const std::string path = relative.generic_string();
-    const bool grader_needs = path.rfind("autograder/hidden", 0) == 0 || path.rfind("solutions", 0) == 0;
+    const bool grader_needs =
+        path.rfind("autograder/hidden", 0) == 0 || path.rfind("solutions", 0) == 0;
     if (is_scratch(relative) || (is_instructor_only(relative) && !(keep_hidden && grader_needs))) {
       if (it->is_directory()) it.disable_recursion_pending();
       continue;
@@ -90,9 +91,9 @@ exit 0
 
 bool is_instructor_only(const fs::path& relative) {
   const std::string path = relative.generic_string();
-  for (const char* prefix : {"solutions", "autograder/hidden", "autograder/samples",
-                             "autograder/tests/golden", "autograder/benchmarks",
-                             "autograder/release", ".ci"}) {
+  for (const char* prefix :
+       {"solutions", "autograder/hidden", "autograder/samples", "autograder/tests/golden",
+        "autograder/benchmarks", "autograder/release", ".ci"}) {
     const std::string p = prefix;
     if (path == p || path.rfind(p + "/", 0) == 0) return true;
   }
@@ -184,7 +185,8 @@ std::size_t release_kit(const Kit& kit, const fs::path& out) {
   fs::remove_all(scratch, ec);
   write_atomically(scratch / "kit.json", "{\n  \"edition\": \"student\"\n}\n");
   for (auto& entry : entries) {
-    if (entry.name == "README.md") entry.source = kit.root() / "autograder" / "release" / "README.md";
+    if (entry.name == "README.md")
+      entry.source = kit.root() / "autograder" / "release" / "README.md";
     if (entry.name == "kit.json") entry.source = scratch / "kit.json";
   }
   for (const Lab& lab : kit.labs()) {
@@ -203,7 +205,8 @@ std::size_t release_kit(const Kit& kit, const fs::path& out) {
 
 void export_gradescope(const Kit& kit, const Lab& lab, const fs::path& zip) {
   if (!lab.has_hidden_tests) {
-    throw std::runtime_error("lab " + lab.id + " has no hidden tests in this kit (is this a student kit?)");
+    throw std::runtime_error("lab " + lab.id +
+                             " has no hidden tests in this kit (is this a student kit?)");
   }
   const fs::path scratch = kit.work_dir() / "export" / lab.id;
   std::error_code ec;

@@ -38,8 +38,10 @@ Site build_docs(const Kit& kit) {
                              ran.describe() + "):\n" + warnings);
   }
   Site built{site / "index.html", 0};
-  if (!fs::exists(built.index)) throw std::runtime_error("Doxygen wrote no " + built.index.string());
-  for (const auto& entry : fs::directory_iterator(site)) built.pages += entry.path().extension() == ".html";
+  if (!fs::exists(built.index))
+    throw std::runtime_error("Doxygen wrote no " + built.index.string());
+  for (const auto& entry : fs::directory_iterator(site))
+    built.pages += entry.path().extension() == ".html";
   return built;
 }
 

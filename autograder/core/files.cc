@@ -24,8 +24,8 @@ std::optional<std::string> read_file_if_exists(const fs::path& path) {
     const int error = errno;
     std::error_code ec;
     if (!fs::exists(fs::symlink_status(path, ec))) return std::nullopt;
-    throw std::runtime_error("cannot read '" + path.string() + "': " +
-                             std::strerror(error != 0 ? error : EIO));
+    throw std::runtime_error("cannot read '" + path.string() +
+                             "': " + std::strerror(error != 0 ? error : EIO));
   }
   try {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -38,7 +38,8 @@ std::optional<std::string> read_file_if_exists(const fs::path& path) {
 
 std::string read_file(const fs::path& path) {
   auto text = read_file_if_exists(path);
-  if (!text) throw std::runtime_error("cannot read '" + path.string() + "': No such file or directory");
+  if (!text)
+    throw std::runtime_error("cannot read '" + path.string() + "': No such file or directory");
   return *text;
 }
 
@@ -62,7 +63,8 @@ struct Digest::State {
 
 Digest::Digest() : state_(new State) {
   state_->context = EVP_MD_CTX_new();
-  if (state_->context == nullptr || EVP_DigestInit_ex(state_->context, EVP_sha256(), nullptr) != 1) {
+  if (state_->context == nullptr ||
+      EVP_DigestInit_ex(state_->context, EVP_sha256(), nullptr) != 1) {
     EVP_MD_CTX_free(state_->context);
     delete state_;
     throw std::runtime_error("OpenSSL cannot start a SHA-256 digest");

@@ -106,13 +106,14 @@ RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const fs::p
   } else if (!report.success) {
     verdict.message = report.messages.empty() ? "failed" : report.messages;
   } else if (!run.exit.ok()) {
-    verdict.message = "the assertions passed, but the process ended with " +
-                      run.exit.describe() + " (a sanitizer finding or a crash at exit)";
+    verdict.message = "the assertions passed, but the process ended with " + run.exit.describe() +
+                      " (a sanitizer finding or a crash at exit)";
   } else {
     verdict.passed = true;
     return verdict;
   }
-  if (!run.output.empty()) verdict.message += "\n--- output ---\n" + excerpt(run.output, kOutputInMessage);
+  if (!run.output.empty())
+    verdict.message += "\n--- output ---\n" + excerpt(run.output, kOutputInMessage);
   return verdict;
 }
 
@@ -167,7 +168,8 @@ std::string kit_version(const Kit& kit, const Lab& lab, const GradeOptions& opti
            std::find(lab.student_files.begin(), lab.student_files.end(), name) ==
                lab.student_files.end();
   });
-  for (const auto& file : lab.student_files) digest.add_file("skeleton/" + file, lab.skeleton_dir / file);
+  for (const auto& file : lab.student_files)
+    digest.add_file("skeleton/" + file, lab.skeleton_dir / file);
   add_tree(root / "solutions" / lab.id, everything);
   add_tree(root / "autograder" / "hidden" / lab.id, everything);
   for (const char* dir : {"testing", "bazel", "third_party"}) add_tree(root / dir, everything);
@@ -183,7 +185,8 @@ std::string kit_version(const Kit& kit, const Lab& lab, const GradeOptions& opti
 
 std::vector<TestResult> expected_tests(const Kit& kit, const Lab& lab, bool public_only) {
   const Staged skeleton = stage_submission(kit, lab, kSkeletonId, lab.skeleton_dir);
-  if (!skeleton.problem.empty()) throw std::runtime_error("cannot stage the skeleton: " + skeleton.problem);
+  if (!skeleton.problem.empty())
+    throw std::runtime_error("cannot stage the skeleton: " + skeleton.problem);
   std::vector<std::pair<std::string, bool>> binaries{{"public_test", false}};
   if (lab.has_hidden_tests && !public_only) binaries.emplace_back("hidden_test", true);
   std::vector<std::string> targets;
@@ -229,7 +232,8 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
 
   // The kit's own skeleton is staged beside the submissions.
   const Staged skeleton = stage_submission(kit, lab, kSkeletonId, lab.skeleton_dir);
-  if (!skeleton.problem.empty()) throw std::runtime_error("cannot stage the skeleton: " + skeleton.problem);
+  if (!skeleton.problem.empty())
+    throw std::runtime_error("cannot stage the skeleton: " + skeleton.problem);
   const std::string version = kit_version(kit, lab, options);
   std::vector<SubmissionResult> results(staged.size());
   for (std::size_t i = 0; i < staged.size(); ++i) {
@@ -262,10 +266,9 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
     for (const auto& binary : binaries) {
       const std::string label = skeleton.label(binary.target);
       if (!build.built[label]) {
-        throw std::runtime_error("the kit's own " + binary.target + " for lab " + lab.id +
-                                 " does not build (" + config + "):\n" +
-                                 first_errors(build.errors[label], "") +
-                                 "Bazel's log: " + build.log.string());
+        throw std::runtime_error(
+            "the kit's own " + binary.target + " for lab " + lab.id + " does not build (" + config +
+            "):\n" + first_errors(build.errors[label], "") + "Bazel's log: " + build.log.string());
       }
     }
     for (std::size_t i = 0; i < staged.size(); ++i) {
@@ -294,10 +297,10 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
         test.info = binaries[b].cases[t];
         test.hidden = binaries[b].hidden;
         test.passed = results[s].status == Status::graded;
-        if (!test.passed) test.message = "not run: the submission " +
-                                         std::string(results[s].status == Status::build_error
-                                                          ? "does not build"
-                                                          : "was rejected");
+        if (!test.passed)
+          test.message = "not run: the submission " +
+                         std::string(results[s].status == Status::build_error ? "does not build"
+                                                                              : "was rejected");
         results[s].tests.push_back(test);
         if (results[s].status != Status::graded) continue;
         for (const Config& config : configs) {
@@ -340,8 +343,8 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
       const Job& job = jobs[j];
       const TestBinary& binary = binaries[job.binary];
       const fs::path path = bin_dirs[job.config] / staged[job.submission].package / binary.target;
-      const fs::path scratch = kit.work_dir() / "runs" / (std::to_string(::getpid()) + "-" +
-                                                          std::to_string(worker_id));
+      const fs::path scratch =
+          kit.work_dir() / "runs" / (std::to_string(::getpid()) + "-" + std::to_string(worker_id));
       RunVerdict verdict = run_one(path, binary.cases[job.test], scratch, lab);
       std::lock_guard<std::mutex> guard(lock);
       TestResult& test = results[job.submission].tests[binary_offset[job.binary] + job.test];

@@ -66,8 +66,7 @@ std::vector<TestResult> expected_tests(const Kit& kit, const Lab& lab, bool publ
 /// Every result records the lab, its submission's digest and the kit version.
 /// @throws std::runtime_error if the kit itself cannot be built or listed.
 std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
-                                    const std::vector<Staged>& staged,
-                                    const GradeOptions& options);
+                                    const std::vector<Staged>& staged, const GradeOptions& options);
 
 /// Stages, then grades (the two calls above).
 std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,

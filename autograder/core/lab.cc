@@ -25,8 +25,8 @@ std::vector<Config> read_configs(const json& manifest, const char* key,
   for (const auto& config : configs) {
     if (std::find(known_configs().begin(), known_configs().end(), config) ==
         known_configs().end()) {
-      throw std::runtime_error(file.string() + ": unknown configuration '" + config +
-                               "' in \"" + key + "\" (use plain, asan, ubsan or tsan)");
+      throw std::runtime_error(file.string() + ": unknown configuration '" + config + "' in \"" +
+                               key + "\" (use plain, asan, ubsan or tsan)");
     }
   }
   if (configs.empty()) throw std::runtime_error(file.string() + ": \"" + key + "\" is empty");
@@ -36,7 +36,8 @@ std::vector<Config> read_configs(const json& manifest, const char* key,
 Edition read_edition(const fs::path& root) {
   const fs::path file = root / "kit.json";
   const auto text = read_file_if_exists(file);
-  if (!text) throw std::runtime_error("'" + root.string() + "' is not a kit checkout (no kit.json)");
+  if (!text)
+    throw std::runtime_error("'" + root.string() + "' is not a kit checkout (no kit.json)");
   try {
     const std::string edition = json::parse(*text).at("edition").get<std::string>();
     if (edition == "instructor") return Edition::instructor;
@@ -92,8 +93,10 @@ Lab load_lab(const fs::path& kit_root, const fs::path& lab_dir, Edition edition)
   }
   static const std::regex identifier(R"([A-Za-z_][A-Za-z0-9_]*)");
   if (!std::regex_match(lab.library, identifier)) {
-    throw std::runtime_error(manifest_file.string() + ": \"library\" must be the name given to "
-                             "lab() in the lab's BUILD file, not '" + lab.library + "'");
+    throw std::runtime_error(manifest_file.string() +
+                             ": \"library\" must be the name given to "
+                             "lab() in the lab's BUILD file, not '" +
+                             lab.library + "'");
   }
   if (edition == Edition::student) {
     lab.skeleton_dir = kit_root / "autograder" / "skeletons" / lab.id;
@@ -107,7 +110,8 @@ Lab load_lab(const fs::path& kit_root, const fs::path& lab_dir, Edition edition)
 
 Kit::Kit(fs::path root) : root_(fs::absolute(std::move(root)).lexically_normal()) {
   if (!fs::exists(root_ / "WORKSPACE") || !fs::is_directory(root_ / "labs")) {
-    throw std::runtime_error("'" + root_.string() + "' is not a kit checkout (no WORKSPACE and labs/)");
+    throw std::runtime_error("'" + root_.string() +
+                             "' is not a kit checkout (no WORKSPACE and labs/)");
   }
   edition_ = read_edition(root_);
   std::vector<fs::path> dirs;
@@ -120,8 +124,7 @@ Kit::Kit(fs::path root) : root_(fs::absolute(std::move(root)).lexically_normal()
 
 const Lab& Kit::find(const std::string& name) const {
   for (const auto& lab : labs_) {
-    if (lab.id == name || lab.number == name ||
-        (name.size() == 1 && lab.number == "0" + name)) {
+    if (lab.id == name || lab.number == name || (name.size() == 1 && lab.number == "0" + name)) {
       return lab;
     }
   }

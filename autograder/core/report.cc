@@ -97,8 +97,8 @@ json gradescope_results(const SubmissionResult& result) {
                result.problem + "\n";
       break;
     case Status::rejected:
-      output = "Lab " + result.lab + ": your submission could not be graded.\n" +
-               result.problem + "\n";
+      output =
+          "Lab " + result.lab + ": your submission could not be graded.\n" + result.problem + "\n";
       break;
   }
   if (!result.missing.empty()) {
@@ -203,8 +203,7 @@ std::string text_report(const SubmissionResult& result) {
     if (!any_failed) out << "\nFailed tests:\n";
     any_failed = true;
     out << "  " << test_number(result, i) << " " << test.info.name << " ("
-        << (test.hidden ? "hidden" : "public") << ", 0/" << format_points(test.info.points)
-        << ")\n"
+        << (test.hidden ? "hidden" : "public") << ", 0/" << format_points(test.info.points) << ")\n"
         << indent(test.message, "      ");
   }
   out << "\n" << task_table(result);
@@ -215,7 +214,8 @@ std::string gradebook_csv(const std::vector<SubmissionResult>& results) {
   std::vector<int> tasks;
   for (const auto& result : results) {
     for (const auto& task : task_scores(result)) {
-      if (std::find(tasks.begin(), tasks.end(), task.task) == tasks.end()) tasks.push_back(task.task);
+      if (std::find(tasks.begin(), tasks.end(), task.task) == tasks.end())
+        tasks.push_back(task.task);
     }
   }
   std::sort(tasks.begin(), tasks.end());
@@ -302,7 +302,8 @@ std::string class_table(const std::vector<SubmissionResult>& results) {
   std::vector<int> tasks;
   for (const auto& result : results) {
     for (const auto& task : task_scores(result)) {
-      if (std::find(tasks.begin(), tasks.end(), task.task) == tasks.end()) tasks.push_back(task.task);
+      if (std::find(tasks.begin(), tasks.end(), task.task) == tasks.end())
+        tasks.push_back(task.task);
     }
   }
   std::sort(tasks.begin(), tasks.end());
@@ -321,7 +322,8 @@ std::string class_table(const std::vector<SubmissionResult>& results) {
       }
       out += pad(cell, 6) + (cell.size() >= 6 ? " " : "");
     }
-    const std::string score = format_points(result.score()) + "/" + format_points(result.max_score());
+    const std::string score =
+        format_points(result.score()) + "/" + format_points(result.max_score());
     out += pad(score, 8) + (score.size() >= 8 ? " " : "") + to_string(result.status) + "\n";
   }
   return out;

@@ -23,7 +23,8 @@ void diff(const json& expected, const json& actual, const std::string& where,
       }
     }
     for (const auto& [key, value] : actual.items()) {
-      if (!expected.contains(key)) out.push_back(where + "." + key + ": unexpected " + value.dump());
+      if (!expected.contains(key))
+        out.push_back(where + "." + key + ": unexpected " + value.dump());
     }
   } else if (expected.is_array() && actual.is_array()) {
     if (expected.size() != actual.size()) {
@@ -85,8 +86,8 @@ std::vector<Sample> materialize_samples(const Kit& kit, const Lab& lab) {
                                    "-p1", "-d", dir.string(), "-i", patch.string()},
                                   dir, dir.string() + ".patch.log");
         if (!applied.ok()) {
-          throw std::runtime_error("sample patch " + patch.string() +
-                                   " no longer applies; see " + dir.string() + ".patch.log");
+          throw std::runtime_error("sample patch " + patch.string() + " no longer applies; see " +
+                                   dir.string() + ".patch.log");
         }
       }
       sample.submission.path = dir;

@@ -32,7 +32,8 @@ using Problems = std::vector<std::string>;
 constexpr int kSampleRuns = 1;
 
 std::string seconds_since(std::chrono::steady_clock::time_point started) {
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return std::to_string(static_cast<int>(s + 0.5)) + " s";
 }
 
@@ -94,9 +95,9 @@ json read_json(const fs::path& file) {
 Problems unit_tests(const Kit& kit) {
   const fs::path log = kit.work_dir() / "logs" / "unit-tests.log";
   fs::create_directories(log.parent_path());
-  const Exit ran = run_logged(
-      {"bazel", "test", "--color=no", "--curses=no", "--test_output=errors", "//..."}, kit.root(),
-      log);
+  const Exit ran =
+      run_logged({"bazel", "test", "--color=no", "--curses=no", "--test_output=errors", "//..."},
+                 kit.root(), log);
   if (ran.ok()) return {};
   // The failing tests' own output, from Bazel's console: the files under its
   // output base are gone on a fresh machine by the time anyone reads this.
@@ -167,10 +168,10 @@ Problems site_in_browser(const Kit& kit, const fs::path& scratch, const Selftest
   options.say("Doxygen wrote " + std::to_string(site.pages) + " pages without a warning");
   const fs::path log = scratch / "check_site.log";
   fs::create_directories(scratch);
-  const Exit checked = run_logged({(kit.root() / "docs" / "tools" / "check_site.sh").string(),
-                                   site.index.parent_path().string(),
-                                   (scratch / "screenshots").string()},
-                                  kit.root(), log);
+  const Exit checked =
+      run_logged({(kit.root() / "docs" / "tools" / "check_site.sh").string(),
+                  site.index.parent_path().string(), (scratch / "screenshots").string()},
+                 kit.root(), log);
   std::istringstream in(read_file(log));
   for (std::string line; std::getline(in, line);) options.say(line);
   if (!checked.ok()) return {"the browser check failed; see " + log.string()};
@@ -270,7 +271,9 @@ class Gradescope {
     if (!output_has.empty() && !contains(output, output_has)) {
       problems.push_back(name + ": the output students see lacks '" + output_has + "': " + output);
     }
-    if (right) say(lab_.id + " upload '" + name + "': " + format_points(score) + "/" + format_points(max_score));
+    if (right)
+      say(lab_.id + " upload '" + name + "': " + format_points(score) + "/" +
+          format_points(max_score));
   }
 
  private:
@@ -295,8 +298,9 @@ Problems gradescope_uploads(const Kit& kit, const Lab& lab, Gradescope& autograd
   Problems problems = autograder.set_up();
   if (!problems.empty()) return problems;
   const auto say = options.say;
-  autograder.expect("loose files", [&](const fs::path& dir) { put_reference(kit, lab, dir); },
-                    true, "", problems, say);
+  autograder.expect(
+      "loose files", [&](const fs::path& dir) { put_reference(kit, lab, dir); }, true, "", problems,
+      say);
   if (!every_shape) return problems;
   autograder.expect(
       "the pack archive",
@@ -324,8 +328,8 @@ Problems gradescope_uploads(const Kit& kit, const Lab& lab, Gradescope& autograd
       true, "", problems, say);
   autograder.expect(
       "files in a sub-folder",
-      [&](const fs::path& dir) { put_reference(kit, lab, dir, fs::path("my work") / "lab"); },
-      true, "", problems, say);
+      [&](const fs::path& dir) { put_reference(kit, lab, dir, fs::path("my work") / "lab"); }, true,
+      "", problems, say);
   autograder.expect(
       "a wrong file name",
       [&](const fs::path& dir) {
@@ -333,7 +337,8 @@ Problems gradescope_uploads(const Kit& kit, const Lab& lab, Gradescope& autograd
         for (const auto& file : lab.student_files) fs::rename(dir / file, dir / ("my_" + file));
       },
       false, "Upload " + lab.student_files.front(), problems, say);
-  autograder.expect("nothing", [](const fs::path&) {}, false, "It is empty", problems, say);
+  autograder.expect(
+      "nothing", [](const fs::path&) {}, false, "It is empty", problems, say);
   return problems;
 }
 
@@ -377,7 +382,8 @@ void expect_row(const fs::path& csv, const std::string& student, const std::stri
 
 void make_pack_archive(const Lab& lab, const fs::path& from_dir, const fs::path& archive) {
   std::vector<ArchiveEntry> entries;
-  for (const auto& file : lab.student_files) entries.push_back({"labs/" + lab.id + "/" + file, from_dir / file});
+  for (const auto& file : lab.student_files)
+    entries.push_back({"labs/" + lab.id + "/" + file, from_dir / file});
   write_archive(archive, entries);
 }
 
@@ -402,7 +408,8 @@ Problems instructor_journey(const Kit& kit, const Lab& first, const Lab& second,
   const fs::path klass = work / "class";
   put_reference(kit, first, klass / "alice");
   fs::create_directories(klass / "bob");
-  for (const auto& file : first.student_files) fs::copy_file(first.dir / file, klass / "bob" / file);
+  for (const auto& file : first.student_files)
+    fs::copy_file(first.dir / file, klass / "bob" / file);
   make_pack_archive(first, reference, klass / "carol.tar.gz");
 
   // 1. Two labs into their default folders.
@@ -435,8 +442,9 @@ Problems instructor_journey(const Kit& kit, const Lab& first, const Lab& second,
     problems.push_back("grading lab " + second.id + " changed lab " + first.id + "'s gradebook");
   }
   // A folder of another lab's results is refused, never mixed.
-  Ran refused = run_proctor(copy, {"grade", second.number, klass.string(), "--out", grades1.string()},
-                            logs / "grade-mixed.log");
+  Ran refused =
+      run_proctor(copy, {"grade", second.number, klass.string(), "--out", grades1.string()},
+                  logs / "grade-mixed.log");
   if (refused.exit.ok() || !contains(refused.output, "holds results of lab " + first.id)) {
     problems.push_back("grading lab " + second.id + " into lab " + first.id +
                        "'s folder was not refused; see " + refused.log.string());
@@ -451,8 +459,9 @@ Problems instructor_journey(const Kit& kit, const Lab& first, const Lab& second,
   }
   if (!contains(regraded.output, "bob: changed since it was graded") ||
       !contains(regraded.output, "1 changed, 2 unchanged")) {
-    problems.push_back("resubmission: the progress does not say bob changed and two are kept; see " +
-                       regraded.log.string());
+    problems.push_back(
+        "resubmission: the progress does not say bob changed and two are kept; see " +
+        regraded.log.string());
   }
   expect_row(grades1 / "gradebook.csv", "bob", full, "graded", "resubmission", problems);
   const fs::path manifest = copy / "labs" / first.id / "lab.json";
@@ -528,9 +537,10 @@ Problems instructor_journey(const Kit& kit, const Lab& first, const Lab& second,
     expect_row(out / "gradebook.csv", "student" + std::to_string(i), i % 2 == 0 ? full : "0",
                "graded", "resumed batch", problems);
   }
-  options.say("instructor: two labs in default folders, refusal of a mixed folder, a changed "
-              "resubmission, a kit change, one submission, a batch killed and resumed (" +
-              std::to_string(before.size()) + " of 4 kept)");
+  options.say(
+      "instructor: two labs in default folders, refusal of a mixed folder, a changed "
+      "resubmission, a kit change, one submission, a batch killed and resumed (" +
+      std::to_string(before.size()) + " of 4 kept)");
   return problems;
 }
 
@@ -540,13 +550,15 @@ Problems release_structure(const Kit& kit, const fs::path& out, const SelftestOp
   std::error_code ec;
   fs::remove_all(out, ec);
   release_kit(kit, out);
-  for (auto it = fs::recursive_directory_iterator(out); it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(out); it != fs::recursive_directory_iterator();
+       ++it) {
     if (is_instructor_only(fs::relative(it->path(), out))) {
       problems.push_back("the release holds " + it->path().string());
     }
   }
   const Kit released(out);
-  if (released.edition() != Edition::student) problems.push_back("the release is not a student kit");
+  if (released.edition() != Edition::student)
+    problems.push_back("the release is not a student kit");
   if (contains(read_file(out / "README.md"), "selftest --update-golden") ||
       !contains(read_file(out / "README.md"), "./proctor pack")) {
     problems.push_back("the release's README.md is not the student README");
@@ -557,7 +569,8 @@ Problems release_structure(const Kit& kit, const fs::path& out, const SelftestOp
     }
     for (const auto& file : lab.student_files) {
       if (read_file_if_exists(lab.skeleton_dir / file) != read_file(kit.find(lab.id).dir / file)) {
-        problems.push_back("the release's skeleton of " + lab.id + "/" + file + " is not the kit's");
+        problems.push_back("the release's skeleton of " + lab.id + "/" + file +
+                           " is not the kit's");
       }
     }
   }
@@ -590,7 +603,8 @@ Problems student_journey(const Kit& kit, const Lab& lab, const fs::path& release
   const fs::path saved = logs / "skeleton-submission.tar.gz";
   fs::create_directories(logs);
   // The skeleton, packed as is, scores nothing on Gradescope.
-  if (!expect_ok(release, {"pack", lab.number}, logs / "pack-skeleton.log", problems)) return problems;
+  if (!expect_ok(release, {"pack", lab.number}, logs / "pack-skeleton.log", problems))
+    return problems;
   fs::copy_file(archive, saved, fs::copy_options::overwrite_existing);
   autograder.expect(
       "the skeleton, packed in the student kit",
@@ -599,10 +613,12 @@ Problems student_journey(const Kit& kit, const Lab& lab, const fs::path& release
   // The student solves the lab (the reference), checks, packs and uploads.
   put_reference(kit, lab, release / "labs" / lab.id);
   Ran check;
-  if (!expect_ok(release, {"check", lab.number}, logs / "check.log", problems, &check)) return problems;
+  if (!expect_ok(release, {"check", lab.number}, logs / "check.log", problems, &check))
+    return problems;
   double public_points = 0;
   for (const auto& test : expected_tests(kit, lab, true)) public_points += test.info.points;
-  const std::string full_public = "Score: " + format_points(public_points) + "/" + format_points(public_points);
+  const std::string full_public =
+      "Score: " + format_points(public_points) + "/" + format_points(public_points);
   if (!contains(check.output, full_public)) {
     problems.push_back("check of the solved lab does not print '" + full_public + "'; see " +
                        check.log.string());
@@ -614,7 +630,8 @@ Problems student_journey(const Kit& kit, const Lab& lab, const fs::path& release
       problems, options.say);
   // Leave the release as released.
   for (const auto& file : lab.student_files) {
-    fs::copy_file(lab.dir / file, release / "labs" / lab.id / file, fs::copy_options::overwrite_existing);
+    fs::copy_file(lab.dir / file, release / "labs" / lab.id / file,
+                  fs::copy_options::overwrite_existing);
   }
   shut_down_bazel(release);
   options.say("student: release, check (" + full_public + "), pack, Gradescope upload");
@@ -633,7 +650,8 @@ Problems skeleton_fails(const Kit& kit, const Lab& lab, const SelftestOptions& o
     problems.push_back("lab " + lab.id + " does not build: " + result.problem);
   }
   for (const auto& test : result.tests) {
-    if (test.passed) problems.push_back("'" + test.info.name + "' passes on the unmodified skeleton");
+    if (test.passed)
+      problems.push_back("'" + test.info.name + "' passes on the unmodified skeleton");
   }
   if (problems.empty()) {
     options.say("lab " + lab.id + ": all " + std::to_string(result.tests.size()) +
@@ -696,13 +714,16 @@ std::vector<Violation> check_invariant(const Kit& kit, const Lab& lab, const Gra
   return violations;
 }
 
-std::vector<std::string> check_handout_points(const Lab& lab, const std::vector<TestResult>& tests) {
+std::vector<std::string> check_handout_points(const Lab& lab,
+                                              const std::vector<TestResult>& tests) {
   std::map<int, double> announced;
   std::istringstream in(read_file(lab.dir / "README.md"));
-  static const std::regex heading(R"(^## Task (\d+)\b.*\((?:[^()]*, )?(\d+(?:\.\d+)?) points?\)\s*$)");
+  static const std::regex heading(
+      R"(^## Task (\d+)\b.*\((?:[^()]*, )?(\d+(?:\.\d+)?) points?\)\s*$)");
   for (std::string line; std::getline(in, line);) {
     std::smatch match;
-    if (std::regex_match(line, match, heading)) announced[std::stoi(match[1])] = std::stod(match[2]);
+    if (std::regex_match(line, match, heading))
+      announced[std::stoi(match[1])] = std::stod(match[2]);
   }
   std::map<int, double> tagged;
   for (const auto& test : tests) tagged[test.info.task] += test.info.points;
@@ -716,8 +737,8 @@ std::vector<std::string> check_handout_points(const Lab& lab, const std::vector<
                          std::to_string(task) + "]");
     } else if (found->second != points) {
       problems.push_back(handout + ": Task " + std::to_string(task) + " announces " +
-                         format_points(found->second) + " points; its tests' [points=N] tags sum to " +
-                         format_points(points));
+                         format_points(found->second) +
+                         " points; its tests' [points=N] tags sum to " + format_points(points));
     }
   }
   for (const auto& [task, points] : announced) {
@@ -745,13 +766,15 @@ std::vector<std::string> check_lab_index(const Kit& kit) {
       if (line.rfind(row, 0) == 0) in_table = !previous.empty() && previous.front() == '|';
     }
     if (!in_table) {
-      problems.push_back("README.md: the labs table has no row for " + lab.id + " (or a blank line "
-                         "splits the table); add: " + row + " Topic | What students build |");
+      problems.push_back("README.md: the labs table has no row for " + lab.id +
+                         " (or a blank line "
+                         "splits the table); add: " +
+                         row + " Topic | What students build |");
     }
     if (!contains(mainpage, "@ref " + handout_id + " | @ref " + group + " |")) {
       problems.push_back("docs/mainpage.md: the labs table has no row for " + lab.id + "; add: | " +
-                         lab.number + " " + lab.title + " | @ref " + handout_id + " | @ref " + group +
-                         " |");
+                         lab.number + " " + lab.title + " | @ref " + handout_id + " | @ref " +
+                         group + " |");
     }
     const std::string first_line = read_file(lab.dir / "README.md").substr(0, 200);
     if (!contains(first_line.substr(0, first_line.find('\n')), "{#" + handout_id + "}")) {
@@ -786,7 +809,8 @@ std::string selftest_scope(const Kit& kit) {
 std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& options) {
   std::vector<Check> checks;
   const fs::path scratch = options.scratch;
-  checks.push_back({"the kit's unit tests pass (bazel test //...)", [&kit] { return unit_tests(kit); }});
+  checks.push_back(
+      {"the kit's unit tests pass (bazel test //...)", [&kit] { return unit_tests(kit); }});
 
   if (kit.edition() == Edition::student) {
     for (const Lab& lab : kit.labs()) {
@@ -801,16 +825,18 @@ std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& option
     return checks;
   }
 
-  checks.push_back({"every lab has its row in README.md and docs/mainpage.md, a handout id and an "
-                    "API group",
-                    [&kit] { return check_lab_index(kit); }});
+  checks.push_back(
+      {"every lab has its row in README.md and docs/mainpage.md, a handout id and an "
+       "API group",
+       [&kit] { return check_lab_index(kit); }});
   for (const Lab& lab : kit.labs()) {
     checks.push_back({"every graded test of lab " + lab.id +
                           " passes on the reference and fails on the skeleton (" +
                           join(lab.selftest_configs) + ")",
                       [&kit, &lab, options] { return invariant_problems(kit, lab, options); }});
-    checks.push_back({"the handout of lab " + lab.id + " announces the points its tests carry",
-                      [&kit, &lab] { return check_handout_points(lab, expected_tests(kit, lab)); }});
+    checks.push_back(
+        {"the handout of lab " + lab.id + " announces the points its tests carry",
+         [&kit, &lab] { return check_handout_points(lab, expected_tests(kit, lab)); }});
   }
   for (const Lab& lab : kit.labs()) {
     if (!fs::exists(kit.root() / "autograder" / "samples" / lab.id / "samples.json")) continue;
@@ -820,13 +846,15 @@ std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& option
   checks.push_back({"the site builds without warnings, renders in Chromium and has no broken link",
                     [&kit, scratch, options] { return site_in_browser(kit, scratch, options); }});
   if (kit.labs().size() >= 4 && kit.find("04").has_solution) {
-    checks.push_back({"proctor bench writes its table, CSV, JSON and both plots",
-                      [&kit, scratch, options] { return bench_outputs(kit, scratch / "bench", options); }});
+    checks.push_back(
+        {"proctor bench writes its table, CSV, JSON and both plots",
+         [&kit, scratch, options] { return bench_outputs(kit, scratch / "bench", options); }});
   }
   const fs::path release = scratch / "release";
-  checks.push_back({"the student kit has no solutions or hidden tests, a student README, only the "
-                    "commands that work there, and passes its own selftest",
-                    [&kit, release, options] { return release_structure(kit, release, options); }});
+  checks.push_back(
+      {"the student kit has no solutions or hidden tests, a student README, only the "
+       "commands that work there, and passes its own selftest",
+       [&kit, release, options] { return release_structure(kit, release, options); }});
 
   // Gradescope: every lab's export grades its reference; the first lab's
   // also takes every shape of upload, and carries the journeys.
@@ -839,9 +867,10 @@ std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& option
   for (const Lab* lab : gradable) {
     const bool every_shape = lab == gradable.front();
     checks.push_back(
-        {every_shape ? "the Gradescope autograder of lab " + lab->id +
-                           " grades every shape of upload as one submission, or says what to upload"
-                     : "the Gradescope autograder of lab " + lab->id + " gives the reference full marks",
+        {every_shape
+             ? "the Gradescope autograder of lab " + lab->id +
+                   " grades every shape of upload as one submission, or says what to upload"
+             : "the Gradescope autograder of lab " + lab->id + " gives the reference full marks",
          [&kit, lab, every_shape, first, scratch, options] {
            if (every_shape) {
              *first = std::make_unique<Gradescope>(kit, *lab, scratch);
@@ -860,14 +889,15 @@ std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& option
                     }});
   if (gradable.size() >= 2) {
     const Lab& second = *gradable[1];
-    checks.push_back({"an instructor grades two labs, a resubmission, a kit change and an "
-                      "interrupted batch: every grade right, nothing lost or stale",
-                      [&kit, &lab, &second, first, options] {
-                        if (!*first) return Problems{"the Gradescope check did not run"};
-                        Problems problems = instructor_journey(kit, lab, second, **first, options);
-                        first->reset();  // Done with the copy: stop its Bazel server.
-                        return problems;
-                      }});
+    checks.push_back(
+        {"an instructor grades two labs, a resubmission, a kit change and an "
+         "interrupted batch: every grade right, nothing lost or stale",
+         [&kit, &lab, &second, first, options] {
+           if (!*first) return Problems{"the Gradescope check did not run"};
+           Problems problems = instructor_journey(kit, lab, second, **first, options);
+           first->reset();  // Done with the copy: stop its Bazel server.
+           return problems;
+         }});
   }
   return checks;
 }

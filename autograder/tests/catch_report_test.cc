@@ -18,7 +18,8 @@ std::string report(const std::string& name, const std::string& body) {
 }  // namespace
 
 TEST_CASE("the test list yields names, tasks and points") {
-  auto tests = parse_test_list("first test\t[lab01][points=2][task3]\nsecond\t[points=0.5][task1]\n");
+  auto tests =
+      parse_test_list("first test\t[lab01][points=2][task3]\nsecond\t[points=0.5][task1]\n");
   REQUIRE(tests.size() == 2);
   CHECK(tests[0].name == "first test");
   CHECK(tests[0].task == 3);
@@ -46,8 +47,8 @@ TEST_CASE("a failing report keeps the expression and the captured info") {
       "a");
   CHECK(verdict.found);
   CHECK_FALSE(verdict.success);
-  CHECK_THAT(verdict.messages, Catch::Contains("x == 4") && Catch::Contains("3 == 4") &&
-                                   Catch::Contains("x := 3"));
+  CHECK_THAT(verdict.messages,
+             Catch::Contains("x == 4") && Catch::Contains("3 == 4") && Catch::Contains("x := 3"));
 }
 
 TEST_CASE("a report cut off inside the test case is a run that ended early") {

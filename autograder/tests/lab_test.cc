@@ -25,7 +25,8 @@ fs::path make_kit(const std::string& name, const std::string& manifest) {
 }  // namespace
 
 TEST_CASE("a lab is found by number or by folder name") {
-  proctor::Kit kit(make_kit("find", R"({"title": "P", "library": "processes", "student_files": ["processes.cc"]})"));
+  proctor::Kit kit(make_kit(
+      "find", R"({"title": "P", "library": "processes", "student_files": ["processes.cc"]})"));
   REQUIRE(kit.labs().size() == 1);
   CHECK(kit.find("01").id == "01_processes");
   CHECK(kit.find("1").id == "01_processes");
@@ -34,7 +35,8 @@ TEST_CASE("a lab is found by number or by folder name") {
 }
 
 TEST_CASE("manifest defaults: plain grading, one run") {
-  proctor::Kit kit(make_kit("defaults", R"({"title": "P", "library": "processes", "student_files": ["processes.cc"]})"));
+  proctor::Kit kit(make_kit(
+      "defaults", R"({"title": "P", "library": "processes", "student_files": ["processes.cc"]})"));
   const auto& lab = kit.labs().front();
   CHECK(lab.grade_configs == std::vector<std::string>{"plain"});
   CHECK(lab.runs == 1);
@@ -44,13 +46,17 @@ TEST_CASE("manifest defaults: plain grading, one run") {
 TEST_CASE("a malformed manifest is an error naming the file") {
   CHECK_THROWS_WITH(proctor::Kit(make_kit("broken", "{ not json")), Catch::Contains("lab.json"));
   CHECK_THROWS_WITH(
-      proctor::Kit(make_kit("config", R"({"title": "P", "library": "processes", "student_files": ["a.cc"], "grade_configs": ["msan"]})")),
+      proctor::Kit(make_kit(
+          "config",
+          R"({"title": "P", "library": "processes", "student_files": ["a.cc"], "grade_configs": ["msan"]})")),
       Catch::Contains("msan"));
   CHECK_THROWS_WITH(
-      proctor::Kit(make_kit("path", R"({"title": "P", "library": "processes", "student_files": ["../BUILD"]})")),
+      proctor::Kit(make_kit(
+          "path", R"({"title": "P", "library": "processes", "student_files": ["../BUILD"]})")),
       Catch::Contains("../BUILD"));
   CHECK_THROWS_WITH(
-      proctor::Kit(make_kit("build", R"({"title": "P", "library": "processes", "student_files": ["BUILD"]})")),
+      proctor::Kit(make_kit(
+          "build", R"({"title": "P", "library": "processes", "student_files": ["BUILD"]})")),
       Catch::Contains("BUILD"));
 }
 
@@ -62,12 +68,14 @@ TEST_CASE("the library name comes from the manifest, and must be one") {
   CHECK_THROWS_WITH(proctor::Kit(make_kit("nolib", R"({"title": "P", "student_files": ["a.cc"]})")),
                     Catch::Contains("library"));
   CHECK_THROWS_WITH(
-      proctor::Kit(make_kit("badlib", R"({"title": "P", "library": "a b", "student_files": ["a.cc"]})")),
+      proctor::Kit(
+          make_kit("badlib", R"({"title": "P", "library": "a b", "student_files": ["a.cc"]})")),
       Catch::Contains("a b"));
 }
 
 TEST_CASE("the edition is recorded in kit.json, and a student kit keeps its skeletons apart") {
-  const auto root = make_kit("student", R"({"title": "P", "library": "processes", "student_files": ["processes.cc"]})");
+  const auto root = make_kit(
+      "student", R"({"title": "P", "library": "processes", "student_files": ["processes.cc"]})");
   std::ofstream(root / "kit.json") << R"({"edition": "student"})";
   fs::create_directories(root / "solutions" / "01_processes");
   std::ofstream(root / "solutions/01_processes/BUILD") << "";

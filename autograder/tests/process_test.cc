@@ -51,8 +51,8 @@ TEST_CASE("a confined run past its deadline is killed with its whole tree") {
   limits.deadline = 300ms;
   const fs::path marker = dir / "late";
   // The grandchild leaves the process group and session; it must die anyway.
-  const std::string script = "setsid sh -c 'sleep 1; echo late > " + marker.string() +
-                             "' & sleep 100";
+  const std::string script =
+      "setsid sh -c 'sleep 1; echo late > " + marker.string() + "' & sleep 100";
   auto start = std::chrono::steady_clock::now();
   auto run = proctor::run_confined({"/bin/sh", "-c", script}, limits);
   CHECK(run.exit.timed_out);
@@ -74,7 +74,8 @@ TEST_CASE("background processes of a finished run do not outlive it") {
 TEST_CASE("output beyond the cap is cut in the middle") {
   auto limits = limits_in(scratch("cap"));
   limits.output_cap = 1000;
-  auto run = proctor::run_confined({"/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x"}, limits);
+  auto run =
+      proctor::run_confined({"/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x"}, limits);
   CHECK(run.exit.ok());
   CHECK(run.output.size() < 1100);
   CHECK_THAT(run.output, Catch::Contains("bytes of output cut"));

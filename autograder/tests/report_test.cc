@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "autograder/core/result.h"
 #include <pugixml.hpp>
+#include "autograder/core/result.h"
 
 using proctor::Status;
 using proctor::SubmissionResult;
@@ -107,7 +107,8 @@ TEST_CASE("the class summary counts statuses and names results of another kit ve
   b.kit_version = "old";
   auto summary = proctor::class_summary({a, b}, "new");
   CHECK_THAT(summary, Catch::Contains("graded 1  build_error 0  rejected 1") &&
-                          Catch::Contains("another version of the kit") && Catch::Contains(" bob\n"));
+                          Catch::Contains("another version of the kit") &&
+                          Catch::Contains(" bob\n"));
   CHECK_THAT(proctor::class_summary({a}, "new"), !Catch::Contains("another version"));
 }
 
@@ -122,9 +123,9 @@ TEST_CASE("a build error scores zero and shows the compiler's words") {
   result.status = Status::build_error;
   result.problem = "processes.cc:3:1: error: expected ';'";
   for (auto& test : result.tests) test.passed = false, test.score = 0;
-  CHECK_THAT(proctor::text_report(result),
-             Catch::Contains("build_error") && Catch::Contains("expected ';'") &&
-                 Catch::EndsWith("Score: 0/6\n"));
+  CHECK_THAT(proctor::text_report(result), Catch::Contains("build_error") &&
+                                               Catch::Contains("expected ';'") &&
+                                               Catch::EndsWith("Score: 0/6\n"));
 }
 
 TEST_CASE("JUnit XML has one testcase per graded test with failures marked") {

@@ -12,7 +12,8 @@ namespace {
 
 fs::path scratch(const std::string& name) {
   const char* tmp = std::getenv("TEST_TMPDIR");
-  fs::path dir = fs::path(tmp ? tmp : "/tmp") / ("selftest_test-" + std::to_string(::getpid())) / name;
+  fs::path dir =
+      fs::path(tmp ? tmp : "/tmp") / ("selftest_test-" + std::to_string(::getpid())) / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -55,7 +56,8 @@ TEST_CASE("handout task points must equal the sum of the tests' point tags") {
   CHECK(proctor::check_handout_points(lab, {test_of(1, 1), test_of(1, 1), test_of(2, 4)}).empty());
   auto problems = proctor::check_handout_points(lab, {test_of(1, 1), test_of(2, 4), test_of(4, 1)});
   REQUIRE(problems.size() == 2);
-  CHECK_THAT(problems[0], Catch::Contains("Task 1 announces 2 points") && Catch::Contains("sum to 1"));
+  CHECK_THAT(problems[0],
+             Catch::Contains("Task 1 announces 2 points") && Catch::Contains("sum to 1"));
   CHECK_THAT(problems[1], Catch::Contains("[task4]"));
   problems = proctor::check_handout_points(lab, {test_of(1, 2)});
   REQUIRE(problems.size() == 1);
@@ -69,7 +71,8 @@ TEST_CASE("a lab missing from an index page is named with the line to add") {
   auto problems = proctor::check_lab_index(proctor::Kit(make_kit("forgot", "", "")));
   REQUIRE(problems.size() == 2);
   CHECK_THAT(problems[0], Catch::StartsWith("README.md") && Catch::Contains("05_pools"));
-  CHECK_THAT(problems[1], Catch::StartsWith("docs/mainpage.md") && Catch::Contains("@ref lab05_handout"));
+  CHECK_THAT(problems[1],
+             Catch::StartsWith("docs/mainpage.md") && Catch::Contains("@ref lab05_handout"));
   // A blank line splits a markdown table: the row after it is not in it.
   problems = proctor::check_lab_index(proctor::Kit(make_kit("split", "\n" + row, page_row)));
   REQUIRE(problems.size() == 1);

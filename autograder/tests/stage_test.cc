@@ -31,7 +31,8 @@ fs::path scratch(const std::string& name) {
 }
 
 // Writes entries exactly as given: archives crafted the way an attacker would.
-fs::path make_archive(const fs::path& dir, const std::string& file, const std::vector<Entry>& entries) {
+fs::path make_archive(const fs::path& dir, const std::string& file,
+                      const std::vector<Entry>& entries) {
   const fs::path path = dir / file;
   std::unique_ptr<archive, decltype(&archive_write_free)> writer(archive_write_new(),
                                                                  &archive_write_free);
@@ -107,8 +108,10 @@ TEST_CASE("archives over the file count or size limits are refused") {
   limits.max_file_bytes = 4096;
   fs::create_directories(dir / "o1");
   fs::create_directories(dir / "o2");
-  CHECK_THROWS_WITH(proctor::unpack_archive(many, dir / "o1", limits), Catch::Contains("more than 2 files"));
-  CHECK_THROWS_WITH(proctor::unpack_archive(big, dir / "o2", limits), Catch::Contains("larger than"));
+  CHECK_THROWS_WITH(proctor::unpack_archive(many, dir / "o1", limits),
+                    Catch::Contains("more than 2 files"));
+  CHECK_THROWS_WITH(proctor::unpack_archive(big, dir / "o2", limits),
+                    Catch::Contains("larger than"));
 }
 
 TEST_CASE("something that is not an archive gets a clear error") {
@@ -141,7 +144,8 @@ TEST_CASE("the staged BUILD file is one call to the submission macro") {
   CHECK_THAT(proctor::staged_build_file(lab, {"costs.cc", "ANSWERS.md"}),
              Catch::Contains("\"costs.cc\"") && !Catch::Contains("ANSWERS.md"));
   lab.has_hidden_tests = false;
-  CHECK_THAT(proctor::staged_build_file(lab, {"processes.cc"}), Catch::Contains("hidden_tests = False"));
+  CHECK_THAT(proctor::staged_build_file(lab, {"processes.cc"}),
+             Catch::Contains("hidden_tests = False"));
 }
 
 namespace {
@@ -195,7 +199,8 @@ TEST_CASE("a submission with none of the lab's files is rejected with what to up
   const fs::path dir = scratch("wrong-name-submission");
   write(dir / "process.cc", "int x;");
   auto staged = proctor::stage_submission(kit, kit.labs().front(), "s", dir);
-  CHECK_THAT(staged.problem, Catch::Contains("none of the files") && Catch::Contains("process.cc") &&
+  CHECK_THAT(staged.problem, Catch::Contains("none of the files") &&
+                                 Catch::Contains("process.cc") &&
                                  Catch::Contains("Upload processes.cc, NOTES.md") &&
                                  Catch::Contains("./proctor pack 01"));
   fs::remove(dir / "process.cc");
@@ -234,17 +239,19 @@ TEST_CASE("the digest follows the graded content, not where it sat or how it was
 }
 
 TEST_CASE("source that reaches for the test harness is flagged for review") {
-  auto notes = proctor::review_notes("a.cc", "int x;\n#include <catch2/catch.hpp>\n"
-                                             "puts(\"<TestCase name\");\n"
-                                             "atexit(f);\ngetenv(\"XML_OUTPUT_FILE\");\n");
+  auto notes = proctor::review_notes("a.cc",
+                                     "int x;\n#include <catch2/catch.hpp>\n"
+                                     "puts(\"<TestCase name\");\n"
+                                     "atexit(f);\ngetenv(\"XML_OUTPUT_FILE\");\n");
   REQUIRE(notes.size() == 4);
   CHECK_THAT(notes[0], Catch::StartsWith("a.cc:2: uses the test framework"));
   CHECK_THAT(notes[3], Catch::StartsWith("a.cc:5: reads the environment"));
 }
 
 TEST_CASE("ordinary process code is not flagged") {
-  CHECK(proctor::review_notes("a.cc", "try { run(); } catch (const std::exception& e) {}\n"
-                                      "// the environment and the constructor\n"
-                                      "::execvp(args[0], args.data());\n")
+  CHECK(proctor::review_notes("a.cc",
+                              "try { run(); } catch (const std::exception& e) {}\n"
+                              "// the environment and the constructor\n"
+                              "::execvp(args[0], args.data());\n")
             .empty());
 }
