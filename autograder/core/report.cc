@@ -57,6 +57,17 @@ std::string csv_field(const std::string& text) {
   return out + "\"";
 }
 
+// Every task number any of `results` has a test in, in order.
+std::vector<int> class_tasks(const std::vector<SubmissionResult>& results) {
+  std::vector<int> tasks;
+  for (const auto& result : results) {
+    for (const auto& test : result.tests) tasks.push_back(test.info.task);
+  }
+  std::sort(tasks.begin(), tasks.end());
+  tasks.erase(std::unique(tasks.begin(), tasks.end()), tasks.end());
+  return tasks;
+}
+
 }  // namespace
 
 std::string format_points(double points) {
@@ -211,14 +222,7 @@ std::string text_report(const SubmissionResult& result) {
 }
 
 std::string gradebook_csv(const std::vector<SubmissionResult>& results) {
-  std::vector<int> tasks;
-  for (const auto& result : results) {
-    for (const auto& task : task_scores(result)) {
-      if (std::find(tasks.begin(), tasks.end(), task.task) == tasks.end())
-        tasks.push_back(task.task);
-    }
-  }
-  std::sort(tasks.begin(), tasks.end());
+  const std::vector<int> tasks = class_tasks(results);
   std::ostringstream out;
   out << "student";
   for (int task : tasks) out << ",task" << task;
@@ -299,14 +303,7 @@ void write_submission_outputs(const SubmissionResult& result, const fs::path& di
 }
 
 std::string class_table(const std::vector<SubmissionResult>& results) {
-  std::vector<int> tasks;
-  for (const auto& result : results) {
-    for (const auto& task : task_scores(result)) {
-      if (std::find(tasks.begin(), tasks.end(), task.task) == tasks.end())
-        tasks.push_back(task.task);
-    }
-  }
-  std::sort(tasks.begin(), tasks.end());
+  const std::vector<int> tasks = class_tasks(results);
   std::size_t width = 12;
   for (const auto& result : results) width = std::max(width, result.id.size() + 2);
   std::string out = "  " + pad("Submission", width);

@@ -6,15 +6,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include "autograder/tests/scratch.h"
+
 namespace fs = std::filesystem;
 using proctor::Reason;
 
 namespace {
 
 fs::path scratch(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  fs::path dir = fs::path(tmp ? tmp : "/tmp") / ("batch_test-" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
+  const fs::path dir = proctor::testing::scratch_dir("batch_test", name);
+  fs::remove(dir);  // Each test decides whether its folder exists.
   return dir;
 }
 

@@ -6,16 +6,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "autograder/tests/scratch.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 
 fs::path scratch(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  fs::path dir = fs::path(tmp ? tmp : "/tmp") / ("files_test-" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return proctor::testing::scratch_dir("files_test", name);
 }
 
 }  // namespace

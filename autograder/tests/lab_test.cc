@@ -6,14 +6,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "autograder/tests/scratch.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 
 fs::path make_kit(const std::string& name, const std::string& manifest) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  fs::path root = fs::path(tmp ? tmp : "/tmp") / ("lab_test-" + std::to_string(::getpid())) / name;
-  fs::remove_all(root);
+  const fs::path root = proctor::testing::scratch_dir("lab_test", name);
   fs::create_directories(root / "labs" / "01_processes");
   std::ofstream(root / "WORKSPACE") << "";
   std::ofstream(root / "kit.json") << R"({"edition": "instructor"})";

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "autograder/tests/scratch.h"
+
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
@@ -23,8 +25,7 @@ proctor::Confinement limits_in(const fs::path& dir) {
 }
 
 fs::path scratch(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  return fs::path(tmp ? tmp : "/tmp") / ("process_test-" + std::to_string(::getpid()) + "-" + name);
+  return proctor::testing::scratch_dir("process_test", name);
 }
 
 }  // namespace

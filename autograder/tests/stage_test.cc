@@ -7,7 +7,9 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+
 #include <memory>
+#include "autograder/tests/scratch.h"
 
 namespace fs = std::filesystem;
 
@@ -23,11 +25,7 @@ struct Entry {
 };
 
 fs::path scratch(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  fs::path dir = fs::path(tmp ? tmp : "/tmp") / ("stage_test-" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return proctor::testing::scratch_dir("stage_test", name);
 }
 
 // Writes entries exactly as given: archives crafted the way an attacker would.
