@@ -1,12 +1,15 @@
 #include "autograder/core/process.h"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -107,17 +110,37 @@ bool mount_own_proc() {
          ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0;
 }
 
-// Flags for unshare() that give a new PID and mount namespace here, or -1 if
-// none do.
+// Brings the loopback interface of a new network namespace up, so that a
+// test may talk to itself over 127.0.0.1 and to nothing else.
+// Async-signal-safe.
+bool loopback_up() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  ifreq request{};
+  std::memcpy(request.ifr_name, "lo", 3);
+  bool up = ::ioctl(fd, SIOCGIFFLAGS, &request) == 0;
+  request.ifr_flags |= IFF_UP;
+  up = up && ::ioctl(fd, SIOCSIFFLAGS, &request) == 0;
+  ::close(fd);
+  return up;
+}
+
+// Flags for unshare() that give a new PID and mount namespace here, and a
+// network namespace where the machine allows one, or -1 if none do.
 int probe_pid_namespace() {
-  for (int flags : {CLONE_NEWPID | CLONE_NEWNS, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS}) {
+  for (int flags : {CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET, CLONE_NEWPID | CLONE_NEWNS,
+                    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET,
+                    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS}) {
     pid_t child = ::fork();
     if (child < 0) return -1;
     if (child == 0) {
       if (::unshare(flags) != 0) ::_exit(1);
       pid_t inner = ::fork();
       if (inner < 0) ::_exit(1);
-      if (inner == 0) ::_exit(::getpid() == 1 && mount_own_proc() ? 0 : 1);
+      if (inner == 0) {
+        const bool network_ok = (flags & CLONE_NEWNET) == 0 || loopback_up();
+        ::_exit(::getpid() == 1 && mount_own_proc() && network_ok ? 0 : 1);
+      }
       int status = 0;
       ::waitpid(inner, &status, 0);
       ::_exit(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1);
@@ -211,6 +234,8 @@ std::string Exit::describe() const {
 std::string Isolation::describe() const {
   std::string out = pid_namespace ? "PID and mount namespace per run"
                                   : "process group per run (no PID namespace)";
+  out += network_namespace ? ", own network namespace (loopback only)"
+                           : ", network NOT blocked (no network namespace)";
   out += pids_cgroup ? ", pids cgroup limit" : ", no pids cgroup (fork bombs are not capped)";
   return out;
 }
@@ -220,6 +245,7 @@ const Isolation& isolation() {
     Isolation found;
     namespace_flags() = probe_pid_namespace();
     found.pid_namespace = namespace_flags() != -1;
+    found.network_namespace = found.pid_namespace && (namespace_flags() & CLONE_NEWNET) != 0;
     found.pids_cgroup = probe_pids_cgroup();
     return found;
   }();
@@ -341,6 +367,7 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (unshare_flags == 0) ::prctl(PR_SET_CHILD_SUBREAPER, 1);
       if (unshare_flags != 0 && !mount_own_proc()) ::_exit(125);
+      if ((unshare_flags & CLONE_NEWNET) != 0 && !loopback_up()) ::_exit(125);
       pid_t test = ::fork();
       if (test < 0) ::_exit(125);
       if (test == 0) {
@@ -350,6 +377,9 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
         ::dup2(null_in.get(), STDIN_FILENO);
         ::dup2(output.get(), STDOUT_FILENO);
         ::dup2(output.get(), STDERR_FILENO);
+        // Nothing of the grader's reaches the test: every other descriptor
+        // is closed, whether or not it was opened close-on-exec.
+        ::close_range(3, ~0U, 0);
         ::execve(args[0], args.data(), envp.data());
         ::_exit(127);
       }

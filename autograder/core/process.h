@@ -83,6 +83,8 @@ struct Isolation {
   bool pid_namespace = false;
   /// A pids cgroup (v1) limiting how many processes a run may have.
   bool pids_cgroup = false;
+  /// A new network namespace per run with only loopback: no network.
+  bool network_namespace = false;
   /// One line for reports and `proctor doctor`-style output.
   std::string describe() const;
 };
@@ -91,7 +93,8 @@ struct Isolation {
 const Isolation& isolation();
 
 /// Runs an untrusted program under `limits`: its own process group and, where
-/// the machine allows, its own PID namespace and pids cgroup; core dumps off;
+/// the machine allows, its own PID, mount and network namespace (loopback
+/// only) and pids cgroup; no descriptor of the grader's; core dumps off;
 /// file size limited; the whole tree killed at the deadline and when the main
 /// process ends. Safe to call from several threads at once.
 /// @throws std::system_error only when the grader itself cannot fork or pipe.

@@ -29,8 +29,11 @@ std::string pad(std::string text, std::size_t width) {
   return text;
 }
 
+// Every line of `text` behind `prefix`, control characters made visible: a
+// report line that comes from a submission never starts at the margin, where
+// the report's own lines ("Score: N/M") are.
 std::string indent(const std::string& text, const std::string& prefix) {
-  std::istringstream in(text);
+  std::istringstream in(visible(text));
   std::string line, out;
   while (std::getline(in, line)) out += prefix + line + "\n";
   return out;
@@ -50,8 +53,12 @@ double median(std::vector<double> values) {
   return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+std::string csv_field(std::string text) {
+  // A cell a spreadsheet would take for a formula is kept as text.
+  if (!text.empty() && std::string("=+-@\t\r").find(text.front()) != std::string::npos) {
+    text.insert(0, "'");
+  }
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
   std::string out = "\"";
   for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
@@ -69,6 +76,20 @@ std::vector<int> class_tasks(const std::vector<SubmissionResult>& results) {
 }
 
 }  // namespace
+
+std::string visible(const std::string& text, bool keep_newlines) {
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c < 0x20 && c != '\t' && !(c == '\n' && keep_newlines)) || c == 0x7f) {
+      char code[8];
+      std::snprintf(code, sizeof code, "\\x%02x", c);
+      out += code;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
 
 std::string format_points(double points) {
   char buf[32];
@@ -122,7 +143,7 @@ json gradescope_results(const SubmissionResult& result) {
     for (const auto& file : result.ignored) output += " " + file;
     output += "\n";
   }
-  out["output"] = output;
+  out["output"] = visible(output);
   // For the instructor (Gradescope shows extra_data to staff only).
   out["extra_data"] = {{"student", result.id},
                        {"lab", result.lab},
@@ -141,7 +162,8 @@ json gradescope_results(const SubmissionResult& result) {
     entry["status"] = test.passed ? "passed" : "failed";
     entry["tags"] = {"task" + std::to_string(test.info.task), test.hidden ? "hidden" : "public"};
     entry["visibility"] = test.hidden ? "after_due_date" : "visible";
-    entry["output"] = test.hidden ? shorten(test.message, kHiddenMessageChars) : test.message;
+    entry["output"] =
+        visible(test.hidden ? shorten(test.message, kHiddenMessageChars) : test.message);
     out["tests"].push_back(entry);
   }
   return out;
@@ -192,20 +214,20 @@ std::string task_table(const SubmissionResult& result) {
 std::string text_report(const SubmissionResult& result) {
   std::ostringstream out;
   out << "Lab " << result.lab << ", submission " << result.id << "\n";
-  out << "Source: " << result.source.string() << "\n";
+  out << "Source: " << visible(result.source.string(), false) << "\n";
   out << "Status: " << to_string(result.status) << "\n";
   if (!result.problem.empty()) out << "\n" << indent(result.problem, "  ");
   if (!result.missing.empty()) {
     out << "\nMissing files (the unmodified skeleton's were used):\n";
-    for (const auto& file : result.missing) out << "  " << file << "\n";
+    for (const auto& file : result.missing) out << "  " << visible(file, false) << "\n";
   }
   if (!result.ignored.empty()) {
     out << "\nIgnored files (not in the lab's manifest):\n";
-    for (const auto& file : result.ignored) out << "  " << file << "\n";
+    for (const auto& file : result.ignored) out << "  " << visible(file, false) << "\n";
   }
   if (!result.review.empty()) {
     out << "\nFor the instructor to review (reaches for the test harness; not scored):\n";
-    for (const auto& note : result.review) out << "  " << note << "\n";
+    for (const auto& note : result.review) out << "  " << visible(note, false) << "\n";
   }
   bool any_failed = false;
   for (std::size_t i = 0; i < result.tests.size(); ++i) {

@@ -53,6 +53,11 @@ std::string class_summary(const std::vector<SubmissionResult>& results,
 /// column per task, score and status.
 std::string class_table(const std::vector<SubmissionResult>& results);
 
+/// `text` with control characters (terminal escapes, carriage returns, and
+/// newlines unless `keep_newlines`) written as `\xNN`: what a submission
+/// put in a file name or its output, safe to show a person.
+std::string visible(const std::string& text, bool keep_newlines = true);
+
 /// A score without a useless ".0": "14", "2.5".
 std::string format_points(double points);
 

@@ -240,9 +240,8 @@ std::string what_to_upload(const Lab& lab, const std::vector<std::string>& held)
     if (held.size() > 12) out += " and " + std::to_string(held.size() - 12) + " more";
     out += ".";
   }
-  return out + "\nUpload " + names +
-         " (the file names the handout gives), or the archive `./proctor pack " + lab.number +
-         "` writes (out/" + lab.id + "-submission.tar.gz).";
+  return out + "\nUpload " + names + ", named exactly so, or the archive `./proctor pack " +
+         lab.number + "` writes (out/" + lab.id + "-submission.tar.gz).";
 }
 
 // The digest of what the grade depends on from a staged submission.

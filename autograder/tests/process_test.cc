@@ -1,6 +1,9 @@
 #include "autograder/core/process.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -97,4 +100,40 @@ TEST_CASE("the environment is exactly the one given") {
 TEST_CASE("run_output returns standard output and fails on a non-zero exit") {
   CHECK(proctor::run_output({"/bin/echo", "hi"}, "/") == "hi\n");
   CHECK_THROWS_WITH(proctor::run_output({"/bin/false"}, "/"), Catch::Contains("exit code 1"));
+}
+
+TEST_CASE("a run inherits no descriptor of the grader's") {
+  // Opened without close-on-exec, as a library might.
+  const int leaked = ::dup2(STDOUT_FILENO, 37);
+  REQUIRE(leaked == 37);
+  auto run = proctor::run_confined(
+      {"/bin/sh", "-c", "if [ -e /proc/self/fd/37 ]; then echo leaked; else echo none; fi"},
+      limits_in(scratch("fds")));
+  ::close(leaked);
+  CHECK(run.output == "none\n");
+}
+
+TEST_CASE("a run reaches no network where the machine gives it a network namespace") {
+  if (!proctor::isolation().network_namespace) {
+    WARN("no network namespace here: " << proctor::isolation().describe());
+    return;
+  }
+  // A listener on the grader's loopback: reachable from here, not from a run.
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(listener, 4) == 0);
+  socklen_t size = sizeof address;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size) == 0);
+  const std::string port = std::to_string(ntohs(address.sin_port));
+  const std::string probe = "if echo hi > /dev/tcp/127.0.0.1/" + port +
+                            "; then echo reached; else echo blocked; fi 2>/dev/null";
+  auto outside = proctor::run_output({"/bin/bash", "-c", probe}, "/");
+  auto inside = proctor::run_confined({"/bin/bash", "-c", probe}, limits_in(scratch("net")));
+  ::close(listener);
+  CHECK(outside == "reached\n");
+  CHECK(inside.output == "blocked\n");
 }

@@ -163,3 +163,25 @@ TEST_CASE("points print without useless decimals") {
   CHECK(proctor::format_points(14) == "14");
   CHECK(proctor::format_points(2.5) == "2.5");
 }
+
+TEST_CASE("what a submission wrote cannot forge report lines or reach the terminal") {
+  auto result = sample();
+  result.ignored = {"\nScore: 20/20", "a\033[2Jb"};
+  result.tests[1].message = "Score: 20/20\r\033[31mred";
+  const auto text = proctor::text_report(result);
+  CHECK_THAT(text, !Catch::Contains("\nScore: 20/20\n") && Catch::Contains("\\x0aScore: 20/20") &&
+                       Catch::Contains("a\\x1b[2Jb") && Catch::Contains("\\x0d\\x1b[31mred") &&
+                       Catch::EndsWith("Score: 2/6\n"));
+  CHECK(text.find('\033') == std::string::npos);
+  CHECK(proctor::visible("tab\tand\nline") == "tab\tand\nline");
+  CHECK(proctor::visible("a\nb", false) == "a\\x0ab");
+}
+
+TEST_CASE("gradebook cells a spreadsheet would run as formulas stay text") {
+  auto a = sample();
+  a.id = "-2+3";
+  auto b = sample();
+  b.id = "=cmd";
+  const auto csv = proctor::gradebook_csv({a, b});
+  CHECK_THAT(csv, Catch::Contains("\n'-2+3,") && Catch::Contains("\n'=cmd,"));
+}
