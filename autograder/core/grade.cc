@@ -81,22 +81,20 @@ std::vector<std::string> test_environment(const fs::path& home) {
   };
 }
 
-RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const fs::path& scratch,
-                   const Lab& lab) {
-  const fs::path home = scratch / "home";
-  const fs::path xml = scratch / "report.xml";
+RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const Lab& lab) {
+  const RunFolder folder;
+  const fs::path home = folder.path() / "home";
+  const fs::path xml = folder.path() / "report.xml";
   fs::create_directories(home);
   Confinement limits;
   limits.deadline = std::chrono::seconds(lab.test_timeout_seconds);
-  limits.cwd = home;
+  limits.cwd = folder.path();
   limits.env = test_environment(home);
   Confined run = run_confined(
       {binary.string(), escape_test_spec(test.name), "-r", "xml", "-o", xml.string()}, limits);
   RunVerdict verdict;
   verdict.seconds = run.seconds;
   CaseVerdict report = read_case_verdict(read_file_if_exists(xml).value_or(""), test.name);
-  std::error_code ec;
-  fs::remove_all(scratch, ec);
   if (run.exit.timed_out) {
     verdict.message = "did not finish within " + std::to_string(lab.test_timeout_seconds) +
                       " s; the whole process tree was killed";
@@ -338,14 +336,12 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
   for (std::size_t s = 0; s < results.size(); ++s) {
     if (pending[s] == 0) finish(s);
   }
-  auto worker = [&](int worker_id) {
+  auto worker = [&] {
     for (std::size_t j = next++; j < jobs.size(); j = next++) {
       const Job& job = jobs[j];
       const TestBinary& binary = binaries[job.binary];
       const fs::path path = bin_dirs[job.config] / staged[job.submission].package / binary.target;
-      const fs::path scratch =
-          kit.work_dir() / "runs" / (std::to_string(::getpid()) + "-" + std::to_string(worker_id));
-      RunVerdict verdict = run_one(path, binary.cases[job.test], scratch, lab);
+      RunVerdict verdict = run_one(path, binary.cases[job.test], lab);
       std::lock_guard<std::mutex> guard(lock);
       TestResult& test = results[job.submission].tests[binary_offset[job.binary] + job.test];
       test.seconds = std::max(test.seconds, verdict.seconds);
@@ -371,7 +367,7 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
   };
   std::vector<std::thread> workers;
   const int jobs_at_once = lab.parallel_tests ? std::max(1, options.jobs) : 1;
-  for (int w = 0; w < jobs_at_once; ++w) workers.emplace_back(worker, w);
+  for (int w = 0; w < jobs_at_once; ++w) workers.emplace_back(worker);
   for (auto& thread : workers) thread.join();
   return results;
 }

@@ -1,7 +1,9 @@
 #include "autograder/core/process.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -223,7 +225,121 @@ std::string read_capped(int fd, size_t cap) {
 int start_logged(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log,
                  bool own_group);
 
+// Whether the grader can run code as an account of its own choosing: as
+// root, where setuid() to an arbitrary uid works.
+bool probe_run_accounts() {
+  if (::geteuid() != 0) return false;
+  pid_t child = ::fork();
+  if (child < 0) return false;
+  if (child == 0) {
+    const bool switched = ::setgroups(0, nullptr) == 0 && ::setgid(kFirstRunAccount) == 0 &&
+                          ::setuid(kFirstRunAccount) == 0 && ::getuid() == kFirstRunAccount;
+    ::_exit(switched ? 0 : 1);
+  }
+  int status = 0;
+  wait_retrying(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// Leases run accounts: no two runs in flight share one, so that killing by
+// account and RLIMIT_NPROC (which counts every process of a uid) concern one
+// run only.
+class AccountPool {
+ public:
+  uid_t acquire() {
+    std::lock_guard<std::mutex> guard(lock_);
+    for (std::size_t i = 0;; ++i) {
+      if (i == busy_.size()) busy_.push_back(false);
+      const uid_t uid = static_cast<uid_t>(kFirstRunAccount + i);
+      if (busy_[i] || ::getpwuid(uid) != nullptr) continue;
+      busy_[i] = true;
+      return uid;
+    }
+  }
+  void release(uid_t uid) {
+    std::lock_guard<std::mutex> guard(lock_);
+    busy_[uid - kFirstRunAccount] = false;
+  }
+
+ private:
+  std::mutex lock_;
+  std::vector<bool> busy_;
+};
+
+AccountPool& accounts() {
+  static AccountPool pool;
+  return pool;
+}
+
+// Kills every process of `uid`, wherever it hides (another session, a
+// process group of its own, with or without a PID namespace): a helper that
+// takes that uid sends SIGKILL to all it may signal, until none is left.
+void kill_account(uid_t uid) {
+  pid_t helper = ::fork();
+  if (helper < 0) return;
+  if (helper == 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setgid(uid) != 0 || ::setuid(uid) != 0) ::_exit(1);
+    for (int round = 0; round < 1000; ++round) {
+      if (::kill(-1, SIGKILL) != 0 && errno == ESRCH) ::_exit(0);
+      ::usleep(1000);
+    }
+    ::_exit(1);
+  }
+  int status = 0;
+  wait_retrying(helper, &status, 0);
+}
+
+// True if every folder above `path` lets others through and `path` lets
+// others read and run it: what a run account needs to execute it.
+bool others_can_run(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & (S_IROTH | S_IXOTH)) != (S_IROTH | S_IXOTH)) {
+    return false;
+  }
+  for (fs::path dir = path.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+    if (::stat(dir.c_str(), &st) != 0 || (st.st_mode & S_IXOTH) == 0) return false;
+    if (dir == dir.root_path()) break;
+  }
+  return true;
+}
+
+// Gives `uid` the run's folder and what is in it.
+void give_tree(const fs::path& dir, uid_t uid) {
+  if (::lchown(dir.c_str(), uid, uid) != 0) throw_errno("chown " + dir.string());
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (::lchown(entry.path().c_str(), uid, uid) != 0)
+      throw_errno("chown " + entry.path().string());
+  }
+}
+
+std::atomic<unsigned> run_folders{0};
+
+fs::path run_folder_base() { return fs::path("/tmp") / ("proctor-" + std::to_string(::getpid())); }
+
 }  // namespace
+
+RunFolder::RunFolder() {
+  const fs::path base = run_folder_base();
+  static std::once_flag made;
+  std::call_once(made, [&base] {
+    fs::create_directories(base);
+    // Others may pass through to their own run folder, not list the others.
+    fs::permissions(base, fs::perms::owner_all | fs::perms::others_exec | fs::perms::group_exec);
+    std::atexit([] {
+      std::error_code ec;
+      fs::remove_all(run_folder_base(), ec);
+    });
+  });
+  path_ = base / ("run-" + std::to_string(run_folders++));
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+  fs::create_directory(path_);
+}
+
+RunFolder::~RunFolder() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
 
 std::string Exit::describe() const {
   if (timed_out) return "timed out";
@@ -236,7 +352,10 @@ std::string Isolation::describe() const {
                                   : "process group per run (no PID namespace)";
   out += network_namespace ? ", own network namespace (loopback only)"
                            : ", network NOT blocked (no network namespace)";
-  out += pids_cgroup ? ", pids cgroup limit" : ", no pids cgroup (fork bombs are not capped)";
+  out += pids_cgroup ? ", pids cgroup limit" : ", no pids cgroup";
+  out += run_accounts
+             ? ", an unprivileged account per run (uid " + std::to_string(kFirstRunAccount) + " up)"
+             : ", runs as the grader's own account (not root: no account switch)";
   return out;
 }
 
@@ -247,6 +366,7 @@ const Isolation& isolation() {
     found.pid_namespace = namespace_flags() != -1;
     found.network_namespace = found.pid_namespace && (namespace_flags() & CLONE_NEWNET) != 0;
     found.pids_cgroup = probe_pids_cgroup();
+    found.run_accounts = probe_run_accounts();
     return found;
   }();
   return detected;
@@ -331,9 +451,57 @@ std::string run_output(const std::vector<std::string>& argv, const fs::path& cwd
   return out;
 }
 
+namespace {
+
+// The account a run uses, leased for the run's lifetime; on release,
+// whatever still runs under it is killed first.
+class AccountLease {
+ public:
+  AccountLease() : uid_(accounts().acquire()) {}
+  ~AccountLease() {
+    kill_account(uid_);
+    accounts().release(uid_);
+  }
+  AccountLease(const AccountLease&) = delete;
+  AccountLease& operator=(const AccountLease&) = delete;
+  uid_t uid() const { return uid_; }
+
+ private:
+  uid_t uid_;
+};
+
+// The program as the run's account can execute it: itself where others may
+// run it, otherwise a hard link (or copy) inside the run's folder.
+std::string program_for(const std::string& program, const fs::path& cwd) {
+  std::error_code missing;
+  if (!fs::is_regular_file(program, missing) || others_can_run(program)) return program;
+  const fs::path local = cwd / ".proctor-program";
+  std::error_code ec;
+  fs::create_hard_link(program, local, ec);
+  if (ec || !others_can_run(local)) {
+    fs::remove(local, ec);
+    fs::copy_file(program, local);
+    fs::permissions(local, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                               fs::perms::others_read | fs::perms::others_exec);
+  }
+  return local.string();
+}
+
+}  // namespace
+
 Confined run_confined(const std::vector<std::string>& argv, const Confinement& limits) {
   const Isolation& layers = isolation();
-  auto args = c_strings(argv);
+  std::optional<AccountLease> account;
+  std::vector<std::string> program = argv;
+  if (layers.run_accounts) {
+    account.emplace();
+    program.front() = program_for(argv.front(), limits.cwd);
+    give_tree(limits.cwd, account->uid());
+  }
+  const uid_t uid = account ? account->uid() : 0;
+  const rlimit processes{static_cast<rlim_t>(limits.max_processes),
+                         static_cast<rlim_t>(limits.max_processes)};
+  auto args = c_strings(program);
   auto envp = c_strings(limits.env);
   Fd output(::memfd_create("proctor-output", MFD_CLOEXEC));
   if (output.get() < 0) throw_errno("memfd_create");
@@ -380,6 +548,13 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
         // Nothing of the grader's reaches the test: every other descriptor
         // is closed, whether or not it was opened close-on-exec.
         ::close_range(3, ~0U, 0);
+        // The run's own account: no capabilities left after setuid from
+        // root, none to gain by exec, and a process limit that holds.
+        if (uid != 0 && (::setrlimit(RLIMIT_NPROC, &processes) != 0 ||
+                         ::setgroups(0, nullptr) != 0 || ::setgid(uid) != 0 || ::setuid(uid) != 0 ||
+                         ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)) {
+          ::_exit(125);
+        }
         ::execve(args[0], args.data(), envp.data());
         ::_exit(127);
       }
@@ -425,7 +600,8 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
     nap = std::min(nap * 2, std::chrono::milliseconds(20));
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  cgroup.reset();  // Kills whatever is still in the cgroup and removes it.
+  cgroup.reset();   // Kills whatever is still in the cgroup and removes it.
+  account.reset();  // Kills whatever still runs under the run's account.
   if (!result.exit.timed_out) {
     int status = 0;
     ::fcntl(status_read.get(), F_SETFL, O_NONBLOCK);

@@ -60,9 +60,11 @@ struct Confinement {
   std::size_t output_cap = 64 * 1024;
   /// Largest file any process may write (RLIMIT_FSIZE).
   std::size_t max_file_size = 64u << 20;
-  /// Most processes alive at once in the tree, where a pids cgroup allows it.
+  /// Most processes (and threads) alive at once: the pids cgroup's limit
+  /// where there is one, and RLIMIT_NPROC of the run's own account.
   int max_processes = 256;
-  /// Working directory; created empty by the caller.
+  /// Working directory: inside a RunFolder (where the run's account can
+  /// reach it), created by the caller. The run gets to own what is in it.
   std::filesystem::path cwd;
   /// The complete environment (nothing is inherited).
   std::vector<std::string> env;
@@ -85,6 +87,11 @@ struct Isolation {
   bool pids_cgroup = false;
   /// A new network namespace per run with only loopback: no network.
   bool network_namespace = false;
+  /// Each run in flight has an unprivileged account of its own (uid and gid
+  /// from kFirstRunAccount up), with no capabilities and no new privileges:
+  /// RLIMIT_NPROC holds, the kit is read-only to it, and everything it
+  /// started is killed by account when it ends, PID namespace or not.
+  bool run_accounts = false;
   /// One line for reports and `proctor doctor`-style output.
   std::string describe() const;
 };
@@ -92,9 +99,30 @@ struct Isolation {
 /// Detects the isolation layers available (cached after the first call).
 const Isolation& isolation();
 
+/// The first uid (and gid) of the accounts untrusted runs use; uids with an
+/// entry in the password database are skipped.
+constexpr unsigned kFirstRunAccount = 2'100'000'000;
+
+/// An empty folder for one confined run under `/tmp/proctor-<grader pid>/`,
+/// where an unprivileged account can reach it (a kit under /root cannot be
+/// reached). Removed, with all in it, on destruction.
+class RunFolder {
+ public:
+  RunFolder();
+  ~RunFolder();
+  RunFolder(const RunFolder&) = delete;
+  RunFolder& operator=(const RunFolder&) = delete;
+  /// The folder.
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 /// Runs an untrusted program under `limits`: its own process group and, where
-/// the machine allows, its own PID, mount and network namespace (loopback
-/// only) and pids cgroup; no descriptor of the grader's; core dumps off;
+/// the machine allows, its own unprivileged account, PID, mount and network
+/// namespace (loopback only) and pids cgroup; no descriptor of the grader's;
+/// core dumps off;
 /// file size limited; the whole tree killed at the deadline and when the main
 /// process ends. Safe to call from several threads at once.
 /// @throws std::system_error only when the grader itself cannot fork or pipe.

@@ -18,24 +18,22 @@ using namespace std::chrono_literals;
 
 namespace {
 
-proctor::Confinement limits_in(const fs::path& dir) {
+// A run folder and the limits of a run working in it.
+struct Sandbox {
+  Sandbox() {
+    limits.cwd = folder.path();
+    limits.env = {"PATH=/usr/bin:/bin", "HOME=" + folder.path().string()};
+    limits.deadline = 5s;
+  }
+  proctor::RunFolder folder;
   proctor::Confinement limits;
-  fs::create_directories(dir);
-  limits.cwd = dir;
-  limits.env = {"PATH=/usr/bin:/bin", "HOME=" + dir.string()};
-  limits.deadline = 5s;
-  return limits;
-}
-
-fs::path scratch(const std::string& name) {
-  return proctor::testing::scratch_dir("process_test", name);
-}
+};
 
 }  // namespace
 
 TEST_CASE("a confined run reports the exit code and the output") {
-  auto run = proctor::run_confined({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"},
-                                   limits_in(scratch("exit")));
+  Sandbox box;
+  auto run = proctor::run_confined({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"}, box.limits);
   CHECK(run.exit.exited);
   CHECK(run.exit.code == 3);
   CHECK_FALSE(run.exit.ok());
@@ -43,17 +41,18 @@ TEST_CASE("a confined run reports the exit code and the output") {
 }
 
 TEST_CASE("a confined run that dies by a signal says which") {
-  auto run = proctor::run_confined({"/bin/sh", "-c", "kill -SEGV $$"}, limits_in(scratch("sig")));
+  Sandbox box;
+  auto run = proctor::run_confined({"/bin/sh", "-c", "kill -SEGV $$"}, box.limits);
   CHECK_FALSE(run.exit.exited);
   CHECK(run.exit.signal == SIGSEGV);
   CHECK_THAT(run.exit.describe(), Catch::Contains("signal 11"));
 }
 
 TEST_CASE("a confined run past its deadline is killed with its whole tree") {
-  const fs::path dir = scratch("deadline");
-  auto limits = limits_in(dir);
+  Sandbox box;
+  auto limits = box.limits;
   limits.deadline = 300ms;
-  const fs::path marker = dir / "late";
+  const fs::path marker = box.folder.path() / "late";
   // The grandchild leaves the process group and session; it must die anyway.
   const std::string script =
       "setsid sh -c 'sleep 1; echo late > " + marker.string() + "' & sleep 100";
@@ -66,17 +65,18 @@ TEST_CASE("a confined run past its deadline is killed with its whole tree") {
 }
 
 TEST_CASE("background processes of a finished run do not outlive it") {
-  const fs::path dir = scratch("leftover");
-  const fs::path marker = dir / "late";
+  Sandbox box;
+  const fs::path marker = box.folder.path() / "late";
   const std::string script = "setsid sh -c 'sleep 1; echo late > " + marker.string() + "' & exit 0";
-  auto run = proctor::run_confined({"/bin/sh", "-c", script}, limits_in(dir));
+  auto run = proctor::run_confined({"/bin/sh", "-c", script}, box.limits);
   CHECK(run.exit.ok());
   std::this_thread::sleep_for(1500ms);
   CHECK_FALSE(fs::exists(marker));
 }
 
 TEST_CASE("output beyond the cap is cut in the middle") {
-  auto limits = limits_in(scratch("cap"));
+  Sandbox box;
+  auto limits = box.limits;
   limits.output_cap = 1000;
   auto run =
       proctor::run_confined({"/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x"}, limits);
@@ -86,13 +86,15 @@ TEST_CASE("output beyond the cap is cut in the middle") {
 }
 
 TEST_CASE("a program that cannot be executed ends with code 127") {
-  auto run = proctor::run_confined({"/nonexistent/binary"}, limits_in(scratch("missing")));
+  Sandbox box;
+  auto run = proctor::run_confined({"/nonexistent/binary"}, box.limits);
   CHECK(run.exit.exited);
   CHECK(run.exit.code == 127);
 }
 
 TEST_CASE("the environment is exactly the one given") {
-  auto run = proctor::run_confined({"/usr/bin/env"}, limits_in(scratch("env")));
+  Sandbox box;
+  auto run = proctor::run_confined({"/usr/bin/env"}, box.limits);
   CHECK(run.output.find("PATH=/usr/bin:/bin\n") != std::string::npos);
   CHECK(run.output.find("TEST_TMPDIR") == std::string::npos);
 }
@@ -108,7 +110,7 @@ TEST_CASE("a run inherits no descriptor of the grader's") {
   REQUIRE(leaked == 37);
   auto run = proctor::run_confined(
       {"/bin/sh", "-c", "if [ -e /proc/self/fd/37 ]; then echo leaked; else echo none; fi"},
-      limits_in(scratch("fds")));
+      Sandbox().limits);
   ::close(leaked);
   CHECK(run.output == "none\n");
 }
@@ -132,8 +134,70 @@ TEST_CASE("a run reaches no network where the machine gives it a network namespa
   const std::string probe = "if echo hi > /dev/tcp/127.0.0.1/" + port +
                             "; then echo reached; else echo blocked; fi 2>/dev/null";
   auto outside = proctor::run_output({"/bin/bash", "-c", probe}, "/");
-  auto inside = proctor::run_confined({"/bin/bash", "-c", probe}, limits_in(scratch("net")));
+  Sandbox box;
+  auto inside = proctor::run_confined({"/bin/bash", "-c", probe}, box.limits);
   ::close(listener);
   CHECK(outside == "reached\n");
   CHECK(inside.output == "blocked\n");
+}
+
+TEST_CASE("what a run writes in its folder is there afterwards") {
+  // The control for the tests above that expect a file not to appear.
+  Sandbox box;
+  const fs::path marker = box.folder.path() / "early";
+  auto run =
+      proctor::run_confined({"/bin/sh", "-c", "echo early > " + marker.string()}, box.limits);
+  CHECK(run.exit.ok());
+  CHECK(fs::exists(marker));
+}
+
+TEST_CASE("a run uses an unprivileged account of its own, where the grader is root") {
+  if (!proctor::isolation().run_accounts) {
+    WARN("no run accounts here: " << proctor::isolation().describe());
+    return;
+  }
+  Sandbox box;
+  auto run = proctor::run_confined(
+      {"/bin/sh", "-c",
+       "id -u; grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; "
+       "if touch /etc/proctor-was-here 2>/dev/null; then echo wrote; else echo read-only; fi"},
+      box.limits);
+  const std::string uid = std::to_string(proctor::kFirstRunAccount);
+  CHECK_THAT(run.output, Catch::StartsWith(uid.substr(0, 4)) &&
+                             Catch::Contains("CapEff:\t0000000000000000") &&
+                             Catch::Contains("NoNewPrivs:\t1") && Catch::EndsWith("read-only\n"));
+  CHECK_FALSE(fs::exists("/etc/proctor-was-here"));
+}
+
+TEST_CASE("a fork bomb stops at the process limit and is killed whole") {
+  Sandbox box;
+  auto limits = box.limits;
+  limits.max_processes = 32;
+  limits.deadline = 3s;
+  // Each shell forks two more, forever, until forks fail; whether it dies
+  // of that or of the deadline, nothing of it may be left behind.
+  const auto start = std::chrono::steady_clock::now();
+  auto run = proctor::run_confined({"/bin/sh", "-c", "b() { b & b & wait; }; b"}, limits);
+  CHECK(std::chrono::steady_clock::now() - start < 5s);
+  CHECK_THAT(run.output, Catch::Contains("fork"));  // "Cannot fork": the limit held.
+  std::this_thread::sleep_for(200ms);
+  if (proctor::isolation().run_accounts) {
+    const std::string survivors =
+        proctor::run_output({"/bin/sh", "-c",
+                             "stat -c %u /proc/[0-9]* 2>/dev/null | awk '$1 >= " +
+                                 std::to_string(proctor::kFirstRunAccount) + "' | wc -l"},
+                            "/");
+    CHECK(survivors == "0\n");
+  }
+}
+
+TEST_CASE("a program the run's account cannot reach is run from its folder") {
+  // A binary under a folder others cannot enter, as Bazel's output base is
+  // under /root.
+  const fs::path hidden = proctor::testing::scratch_dir("process_test", "hidden");
+  fs::permissions(hidden, fs::perms::owner_all);
+  fs::copy_file("/bin/echo", hidden / "echo");
+  Sandbox box;
+  auto run = proctor::run_confined({(hidden / "echo").string(), "reached"}, box.limits);
+  CHECK(run.output == "reached\n");
 }
