@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -241,53 +242,97 @@ bool probe_run_accounts() {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-// Leases run accounts: no two runs in flight share one, so that killing by
-// account and RLIMIT_NPROC (which counts every process of a uid) concern one
-// run only.
-class AccountPool {
- public:
-  uid_t acquire() {
-    std::lock_guard<std::mutex> guard(lock_);
-    for (std::size_t i = 0;; ++i) {
-      if (i == busy_.size()) busy_.push_back(false);
-      const uid_t uid = static_cast<uid_t>(kFirstRunAccount + i);
-      if (busy_[i] || ::getpwuid(uid) != nullptr) continue;
-      busy_[i] = true;
-      return uid;
+// True if a live (not zombie) process has real uid `uid`.
+bool account_has_processes(uid_t uid) {
+  const std::string wanted = std::to_string(uid);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream status(entry.path() / "status");
+    std::string line;
+    bool zombie = false;
+    while (std::getline(status, line)) {
+      if (line.rfind("State:", 0) == 0) zombie = line.find('Z') != std::string::npos;
+      if (line.rfind("Uid:", 0) == 0) {
+        std::istringstream fields(line.substr(4));
+        std::string real;
+        fields >> real;
+        if (real == wanted && !zombie) return true;
+        break;
+      }
     }
   }
-  void release(uid_t uid) {
-    std::lock_guard<std::mutex> guard(lock_);
-    busy_[uid - kFirstRunAccount] = false;
-  }
-
- private:
-  std::mutex lock_;
-  std::vector<bool> busy_;
-};
-
-AccountPool& accounts() {
-  static AccountPool pool;
-  return pool;
+  return false;
 }
 
 // Kills every process of `uid`, wherever it hides (another session, a
 // process group of its own, with or without a PID namespace): a helper that
 // takes that uid sends SIGKILL to all it may signal, until none is left.
 void kill_account(uid_t uid) {
-  pid_t helper = ::fork();
-  if (helper < 0) return;
-  if (helper == 0) {
-    if (::setgroups(0, nullptr) != 0 || ::setgid(uid) != 0 || ::setuid(uid) != 0) ::_exit(1);
-    for (int round = 0; round < 1000; ++round) {
-      if (::kill(-1, SIGKILL) != 0 && errno == ESRCH) ::_exit(0);
-      ::usleep(1000);
+  for (int round = 0; round < 200; ++round) {
+    pid_t helper = ::fork();
+    if (helper < 0) return;
+    if (helper == 0) {
+      if (::setgroups(0, nullptr) != 0 || ::setgid(uid) != 0 || ::setuid(uid) != 0) ::_exit(1);
+      ::kill(-1, SIGKILL);  // Every process of `uid` but this one.
+      ::_exit(0);
     }
-    ::_exit(1);
+    int status = 0;
+    wait_retrying(helper, &status, 0);
+    if (!account_has_processes(uid)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  int status = 0;
-  wait_retrying(helper, &status, 0);
 }
+
+// Where the grader keeps one lock file per run account: root's own folder,
+// so that no run can reach it.
+fs::path account_locks() {
+  static const fs::path dir = [] {
+    const fs::path path = "/tmp/proctor-accounts";
+    ::mkdir(path.c_str(), 0700);
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+        (st.st_mode & 077) != 0) {
+      throw std::runtime_error(path.string() +
+                               " is not a folder of root's alone; remove it and grade again");
+    }
+    return path;
+  }();
+  return dir;
+}
+
+// The account a run uses, leased for the run's lifetime: a lock file held
+// with flock, so that no two runs share one even across grader processes,
+// and released by the kernel if the grader dies. Whatever runs under the
+// account is killed when it is taken (left by a grader that was killed) and
+// when it is given back.
+class AccountLease {
+ public:
+  AccountLease() {
+    const fs::path dir = account_locks();
+    for (unsigned i = 0;; ++i) {
+      const uid_t uid = static_cast<uid_t>(kFirstRunAccount + i);
+      if (::getpwuid(uid) != nullptr) continue;
+      const fs::path lock = dir / std::to_string(uid);
+      Fd fd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+      if (fd.get() < 0) throw_errno("cannot open " + lock.string());
+      if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;
+      uid_ = uid;
+      lock_ = std::move(fd);
+      break;
+    }
+    kill_account(uid_);
+  }
+  ~AccountLease() { kill_account(uid_); }
+  AccountLease(const AccountLease&) = delete;
+  AccountLease& operator=(const AccountLease&) = delete;
+  uid_t uid() const { return uid_; }
+
+ private:
+  uid_t uid_ = 0;
+  Fd lock_;
+};
 
 // True if every folder above `path` lets others through and `path` lets
 // others read and run it: what a run account needs to execute it.
@@ -314,23 +359,43 @@ void give_tree(const fs::path& dir, uid_t uid) {
 
 std::atomic<unsigned> run_folders{0};
 
-fs::path run_folder_base() { return fs::path("/tmp") / ("proctor-" + std::to_string(::getpid())); }
+// Run folders of graders that are gone (killed mid-batch): removed at the
+// next start.
+void remove_stale_run_folders() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/tmp", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("proctor-runs-", 0) != 0) continue;
+    const pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + 13));
+    struct stat st {};
+    if (pid <= 0 || ::lstat(entry.path().c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
+    if (::kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
+  }
+}
 
-}  // namespace
-
-RunFolder::RunFolder() {
-  const fs::path base = run_folder_base();
-  static std::once_flag made;
-  std::call_once(made, [&base] {
-    fs::create_directories(base);
-    // Others may pass through to their own run folder, not list the others.
-    fs::permissions(base, fs::perms::owner_all | fs::perms::others_exec | fs::perms::group_exec);
+// This grader's folder of run folders, made afresh (mkdtemp: no one else's),
+// removed at exit. Never destroyed: the exit handler still needs it.
+const fs::path& run_folder_base() {
+  static const fs::path* base = [] {
+    remove_stale_run_folders();
+    std::string name = "/tmp/proctor-runs-" + std::to_string(::getpid()) + "-XXXXXX";
+    if (::mkdtemp(name.data()) == nullptr) throw_errno("mkdtemp");
+    // Runs may pass through to their own folder, not list the others'.
+    if (::chmod(name.c_str(), 0711) != 0) throw_errno("chmod " + name);
+    auto* path = new fs::path(name);
     std::atexit([] {
       std::error_code ec;
       fs::remove_all(run_folder_base(), ec);
     });
-  });
-  path_ = base / ("run-" + std::to_string(run_folders++));
+    return path;
+  }();
+  return *base;
+}
+
+}  // namespace
+
+RunFolder::RunFolder() {
+  path_ = run_folder_base() / ("run-" + std::to_string(run_folders++));
   std::error_code ec;
   fs::remove_all(path_, ec);
   fs::create_directory(path_);
@@ -452,23 +517,6 @@ std::string run_output(const std::vector<std::string>& argv, const fs::path& cwd
 }
 
 namespace {
-
-// The account a run uses, leased for the run's lifetime; on release,
-// whatever still runs under it is killed first.
-class AccountLease {
- public:
-  AccountLease() : uid_(accounts().acquire()) {}
-  ~AccountLease() {
-    kill_account(uid_);
-    accounts().release(uid_);
-  }
-  AccountLease(const AccountLease&) = delete;
-  AccountLease& operator=(const AccountLease&) = delete;
-  uid_t uid() const { return uid_; }
-
- private:
-  uid_t uid_;
-};
 
 // The program as the run's account can execute it: itself where others may
 // run it, otherwise a hard link (or copy) inside the run's folder.

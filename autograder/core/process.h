@@ -103,7 +103,7 @@ const Isolation& isolation();
 /// entry in the password database are skipped.
 constexpr unsigned kFirstRunAccount = 2'100'000'000;
 
-/// An empty folder for one confined run under `/tmp/proctor-<grader pid>/`,
+/// An empty folder for one confined run under `/tmp/proctor-runs-XXXXXX/`,
 /// where an unprivileged account can reach it (a kit under /root cannot be
 /// reached). Removed, with all in it, on destruction.
 class RunFolder {
