@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -81,7 +82,35 @@ std::vector<std::string> test_environment(const fs::path& home) {
   };
 }
 
-RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const Lab& lab) {
+// What a test run must not see: the kit's solutions, hidden tests, samples
+// and scratch (other submissions staged and unpacked), the grades, every
+// submission's source, and Bazel's outputs and cache (other submissions'
+// binaries, the reference's objects).
+std::vector<fs::path> secrets(const Kit& kit, const std::vector<Staged>& staged,
+                              const std::map<Config, fs::path>& bin_dirs) {
+  const fs::path root = kit.root();
+  std::vector<fs::path> hide{root / "solutions", root / "autograder" / "hidden",
+                             root / "autograder" / "samples", kit.work_dir(), root / "out"};
+  for (const auto& one : staged) hide.push_back(one.source);
+  for (const auto& [config, bin] : bin_dirs) {
+    // <output user root>/<hash>/execroot/<workspace>/bazel-out/<config>/bin
+    for (fs::path dir = bin; !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+      if (dir.filename() == "execroot") {
+        hide.push_back(dir.parent_path().parent_path());
+        break;
+      }
+    }
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    hide.push_back(fs::path(home) / ".cache" / "proctor");
+  }
+  std::sort(hide.begin(), hide.end());
+  hide.erase(std::unique(hide.begin(), hide.end()), hide.end());
+  return hide;
+}
+
+RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const Lab& lab,
+                   const std::vector<fs::path>& hide) {
   const RunFolder folder;
   const fs::path home = folder.path() / "home";
   const fs::path xml = folder.path() / "report.xml";
@@ -90,6 +119,7 @@ RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const Lab& 
   limits.deadline = std::chrono::seconds(lab.test_timeout_seconds);
   limits.cwd = folder.path();
   limits.env = test_environment(home);
+  limits.hide = hide;
   Confined run = run_confined(
       {binary.string(), escape_test_spec(test.name), "-r", "xml", "-o", xml.string()}, limits);
   RunVerdict verdict;
@@ -282,6 +312,8 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
     bin_dirs[config] = bazel.bin_dir(config);
   }
 
+  const std::vector<fs::path> hide = secrets(kit, staged, bin_dirs);
+
   // The expected test cases, from the skeleton's binaries.
   for (auto& binary : binaries) {
     binary.cases = list_cases(bin_dirs[configs.front()] / skeleton.package / binary.target);
@@ -341,7 +373,7 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
       const Job& job = jobs[j];
       const TestBinary& binary = binaries[job.binary];
       const fs::path path = bin_dirs[job.config] / staged[job.submission].package / binary.target;
-      RunVerdict verdict = run_one(path, binary.cases[job.test], lab);
+      RunVerdict verdict = run_one(path, binary.cases[job.test], lab, hide);
       std::lock_guard<std::mutex> guard(lock);
       TestResult& test = results[job.submission].tests[binary_offset[job.binary] + job.test];
       test.seconds = std::max(test.seconds, verdict.seconds);

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -348,9 +349,10 @@ bool others_can_run(const fs::path& path) {
   return true;
 }
 
-// Gives `uid` the run's folder and what is in it.
+// Gives `uid` the run's folder and what is in it; no other run may look in.
 void give_tree(const fs::path& dir, uid_t uid) {
   if (::lchown(dir.c_str(), uid, uid) != 0) throw_errno("chown " + dir.string());
+  if (::chmod(dir.c_str(), 0700) != 0) throw_errno("chmod " + dir.string());
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
     if (::lchown(entry.path().c_str(), uid, uid) != 0)
       throw_errno("chown " + entry.path().string());
@@ -418,6 +420,8 @@ std::string Isolation::describe() const {
   out += network_namespace ? ", own network namespace (loopback only)"
                            : ", network NOT blocked (no network namespace)";
   out += pids_cgroup ? ", pids cgroup limit" : ", no pids cgroup";
+  out += hides_paths ? ", the kit's solutions, hidden tests and other submissions hidden"
+                     : ", nothing hidden (no mount namespace)";
   out += run_accounts
              ? ", an unprivileged account per run (uid " + std::to_string(kFirstRunAccount) + " up)"
              : ", runs as the grader's own account (not root: no account switch)";
@@ -432,6 +436,7 @@ const Isolation& isolation() {
     found.network_namespace = found.pid_namespace && (namespace_flags() & CLONE_NEWNET) != 0;
     found.pids_cgroup = probe_pids_cgroup();
     found.run_accounts = probe_run_accounts();
+    found.hides_paths = found.pid_namespace;
     return found;
   }();
   return detected;
@@ -518,17 +523,35 @@ std::string run_output(const std::vector<std::string>& argv, const fs::path& cwd
 
 namespace {
 
+// True if others may read and run the file itself (its folders aside).
+bool others_may_run_file(const fs::path& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 &&
+         (st.st_mode & (S_IROTH | S_IXOTH)) == (S_IROTH | S_IXOTH);
+}
+
 // The program as the run's account can execute it: itself where others may
-// run it, otherwise a hard link (or copy) inside the run's folder.
-std::string program_for(const std::string& program, const fs::path& cwd) {
+// run it, otherwise a hard link inside the run's folder (a copy where a link
+// cannot be made). The link stays root's: the run owns the folder, never the
+// grader's file. With `always`, the link is made even where others may run
+// the program in place (its folder is about to be hidden from the run).
+std::string program_for(const std::string& program, const fs::path& cwd, bool always) {
   std::error_code missing;
-  if (!fs::is_regular_file(program, missing) || others_can_run(program)) return program;
+  if (!fs::is_regular_file(program, missing) || (!always && others_can_run(program))) {
+    return program;
+  }
   const fs::path local = cwd / ".proctor-program";
   std::error_code ec;
+  fs::remove(local, ec);
   fs::create_hard_link(program, local, ec);
-  if (ec || !others_can_run(local)) {
+  if (ec || !others_may_run_file(local)) {
     fs::remove(local, ec);
-    fs::copy_file(program, local);
+    // Copied by a child process: a write descriptor held by the grader would
+    // be inherited by the runners other threads fork at the same moment, and
+    // exec of the copy would fail with "Text file busy".
+    if (!run_logged({"cp", "--", program, local.string()}, "/", "").ok()) {
+      throw std::runtime_error("cannot copy '" + program + "' into " + cwd.string());
+    }
     fs::permissions(local, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                fs::perms::others_read | fs::perms::others_exec);
   }
@@ -543,8 +566,32 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   std::vector<std::string> program = argv;
   if (layers.run_accounts) {
     account.emplace();
-    program.front() = program_for(argv.front(), limits.cwd);
     give_tree(limits.cwd, account->uid());
+  }
+  // What the run must not see, made empty in its mount namespace: folders
+  // get an empty read-only tmpfs, files /dev/null.
+  std::vector<std::string> hidden_dirs;
+  std::vector<std::string> hidden_files;
+  const bool hiding = layers.pid_namespace && !limits.hide.empty();
+  if (hiding) {
+    for (const auto& path : limits.hide) {
+      // A path inside another hidden one is hidden with it (and no longer
+      // there to mount over).
+      const bool inside =
+          std::any_of(limits.hide.begin(), limits.hide.end(), [&](const auto& other) {
+            const auto [end, at] =
+                std::mismatch(other.begin(), other.end(), path.begin(), path.end());
+            return other != path && end == other.end();
+          });
+      if (inside) continue;
+      std::error_code ec;
+      const auto status = fs::symlink_status(path, ec);
+      if (fs::is_directory(status)) hidden_dirs.push_back(path.string());
+      if (fs::is_regular_file(status)) hidden_files.push_back(path.string());
+    }
+  }
+  if (layers.run_accounts || hiding) {
+    program.front() = program_for(argv.front(), limits.cwd, hiding);
   }
   const uid_t uid = account ? account->uid() : 0;
   const rlimit processes{static_cast<rlim_t>(limits.max_processes),
@@ -583,6 +630,15 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (unshare_flags == 0) ::prctl(PR_SET_CHILD_SUBREAPER, 1);
       if (unshare_flags != 0 && !mount_own_proc()) ::_exit(125);
+      for (const auto& dir : hidden_dirs) {
+        if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                    "size=4k,mode=000") != 0) {
+          ::_exit(125);
+        }
+      }
+      for (const auto& file : hidden_files) {
+        if (::mount("/dev/null", file.c_str(), nullptr, MS_BIND, nullptr) != 0) ::_exit(125);
+      }
       if ((unshare_flags & CLONE_NEWNET) != 0 && !loopback_up()) ::_exit(125);
       pid_t test = ::fork();
       if (test < 0) ::_exit(125);

@@ -68,6 +68,10 @@ struct Confinement {
   std::filesystem::path cwd;
   /// The complete environment (nothing is inherited).
   std::vector<std::string> env;
+  /// Folders and files the run must not see (solutions, hidden tests, other
+  /// submissions, build outputs): empty to it, where it has a mount
+  /// namespace. The program itself is run from a link in `cwd` then.
+  std::vector<std::filesystem::path> hide;
 };
 
 /// What an untrusted run produced.
@@ -92,6 +96,8 @@ struct Isolation {
   /// RLIMIT_NPROC holds, the kit is read-only to it, and everything it
   /// started is killed by account when it ends, PID namespace or not.
   bool run_accounts = false;
+  /// Confinement::hide is honoured (a mount namespace per run).
+  bool hides_paths = false;
   /// One line for reports and `proctor doctor`-style output.
   std::string describe() const;
 };

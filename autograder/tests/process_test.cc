@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "autograder/tests/scratch.h"
@@ -200,4 +201,35 @@ TEST_CASE("a program the run's account cannot reach is run from its folder") {
   Sandbox box;
   auto run = proctor::run_confined({(hidden / "echo").string(), "reached"}, box.limits);
   CHECK(run.output == "reached\n");
+}
+
+TEST_CASE("what the grader hides is empty to a run, where runs get a mount namespace") {
+  if (!proctor::isolation().hides_paths) {
+    WARN("nothing is hidden here: " << proctor::isolation().describe());
+    return;
+  }
+  // Under /tmp, where every account could read them were they not hidden.
+  const fs::path top = "/tmp/process_test-secrets-" + std::to_string(::getpid());
+  const fs::path secrets = top / "solutions";
+  fs::create_directories(secrets);
+  std::ofstream(secrets / "solution.cc") << "the answer\n";
+  std::ofstream(top / "hidden_test.cc") << "the tests\n";
+  const std::string script = "cat " + (secrets / "solution.cc").string() + " " +
+                             (top / "hidden_test.cc").string() + "; ls -A " + secrets.string() +
+                             "; echo end";
+  Sandbox box;
+  auto limits = box.limits;
+  auto control = proctor::run_confined({"/bin/sh", "-c", script}, limits);
+  CHECK_THAT(control.output, Catch::Contains("the answer") && Catch::Contains("the tests"));
+  // A path inside another hidden one (a submission under solutions/) too.
+  limits.hide = {secrets, top / "hidden_test.cc", secrets / "solution.cc"};
+  auto run = proctor::run_confined({"/bin/sh", "-c", script}, limits);
+  CHECK_THAT(run.output, !Catch::Contains("the answer") && !Catch::Contains("the tests") &&
+                             !Catch::Contains("solution.cc\n") && Catch::EndsWith("end\n"));
+  // The program runs even when its own folder is hidden.
+  fs::copy_file("/bin/echo", secrets / "echo");
+  limits.hide = {secrets};
+  auto echo = proctor::run_confined({(secrets / "echo").string(), "ran"}, limits);
+  CHECK(echo.output == "ran\n");
+  fs::remove_all(top);
 }
