@@ -184,6 +184,16 @@ int demo(const Kit& kit, const fs::path& out, const Common& common) {
   return 0;
 }
 
+int doctor() {
+  const Isolation& found = isolation();
+  std::cout << "Isolation of test runs on this machine (uid " << ::geteuid() << "):\n";
+  for (const auto& layer : found.layers()) {
+    std::cout << "  " << (layer.present ? "yes  " : "NO   ") << layer.name << "\n";
+    if (!layer.present) std::cout << "         without it: " << layer.without << "\n";
+  }
+  return 0;
+}
+
 int selftest(const Kit& kit, bool update_golden, const Common& common) {
   SelftestOptions options;
   options.grading = options_for(common);

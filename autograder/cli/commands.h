@@ -68,6 +68,10 @@ int bench(const Kit& kit, const std::filesystem::path& out);
 /// out/docs/html and prints where it is.
 int docs(const Kit& kit);
 
+/// `proctor doctor`: which isolation layers this machine gives test runs,
+/// and what a run can do without each missing one.
+int doctor();
+
 /// Prints `proctor: error: <message>` on stderr.
 void error(const std::string& message);
 

@@ -94,6 +94,9 @@ int main(int argc, char** argv) {
 
   auto* docs = app.add_subcommand("docs", "build the documentation site (out/docs/html)");
 
+  auto* doctor =
+      app.add_subcommand("doctor", "show which isolation layers this machine gives test runs");
+
   if (instructor) {
     demo = app.add_subcommand("demo", "grade the bundled sample submissions of every lab");
     demo->add_option("-o,--out", out, "where results go (default: out/demo)");
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
     }
     if (*check) return proctor::cli::check(*kit, lab, common);
     if (*docs) return proctor::cli::docs(*kit);
+    if (*doctor) return proctor::cli::doctor();
     if (*bench) {
       return proctor::cli::bench(*kit, out.empty() ? kit->root() / "out" / "bench" : fs::path(out));
     }

@@ -428,6 +428,30 @@ std::string Isolation::describe() const {
   return out;
 }
 
+std::vector<Isolation::Layer> Isolation::layers() const {
+  std::vector<Layer> out{
+      {"process group per run, killed at the deadline", true, ""},
+      {"unprivileged account per run (uid " + std::to_string(kFirstRunAccount) +
+           " up), no capabilities, no new privileges, process limit",
+       run_accounts,
+       "runs have the grader's own rights: they can write the kit, other submissions and "
+       "results, a fork bomb is stopped only by a pids cgroup, and processes that leave the "
+       "process group may outlive the run"},
+      {"PID and mount namespace per run", pid_namespace,
+       "a run can see and signal the grader's processes; leftovers are killed by account only"},
+      {"network namespace per run (loopback only)", network_namespace,
+       "tests can reach the network"},
+      {"solutions, hidden tests, other submissions and build outputs hidden", hides_paths,
+       "a run can read whatever the run account may read (nothing under /root, for example)"},
+      {"pids cgroup limit per run", pids_cgroup,
+       "the process limit is RLIMIT_NPROC of the run account alone"},
+  };
+  for (auto& layer : out) {
+    if (layer.present) layer.without.clear();
+  }
+  return out;
+}
+
 const Isolation& isolation() {
   static const Isolation detected = [] {
     Isolation found;

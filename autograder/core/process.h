@@ -98,8 +98,20 @@ struct Isolation {
   bool run_accounts = false;
   /// Confinement::hide is honoured (a mount namespace per run).
   bool hides_paths = false;
-  /// One line for reports and `proctor doctor`-style output.
+  /// One line for reports and selftest.
   std::string describe() const;
+
+  /// One isolation layer, for `proctor doctor`.
+  struct Layer {
+    /// What the layer is.
+    std::string name;
+    /// Whether this machine gives it.
+    bool present = false;
+    /// What a run can do without it (empty when present).
+    std::string without;
+  };
+  /// Every layer, present or not, in the order runs get them.
+  std::vector<Layer> layers() const;
 };
 
 /// Detects the isolation layers available (cached after the first call).

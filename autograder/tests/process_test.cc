@@ -233,3 +233,21 @@ TEST_CASE("what the grader hides is empty to a run, where runs get a mount names
   CHECK(echo.output == "ran\n");
   fs::remove_all(top);
 }
+
+TEST_CASE("every isolation layer is listed, and a missing one says what a run can do") {
+  proctor::Isolation none;
+  const auto layers = none.layers();
+  REQUIRE(layers.size() == 6);
+  CHECK(layers.front().present);  // The process group is always there.
+  for (std::size_t i = 1; i < layers.size(); ++i) {
+    CHECK_FALSE(layers[i].present);
+    CHECK_FALSE(layers[i].without.empty());
+  }
+  proctor::Isolation all;
+  all.run_accounts = all.pid_namespace = all.network_namespace = all.hides_paths = all.pids_cgroup =
+      true;
+  for (const auto& layer : all.layers()) {
+    CHECK(layer.present);
+    CHECK(layer.without.empty());
+  }
+}
