@@ -228,15 +228,24 @@ int start_logged(const std::vector<std::string>& argv, const fs::path& cwd, cons
                  bool own_group);
 
 // Whether the grader can run code as an account of its own choosing: as
-// root, where setuid() to an arbitrary uid works.
+// root, where setuid() to an arbitrary uid works, and where that account can
+// then reach /tmp (its run folders) and run a program from /bin. A root
+// folder closed to others (a chroot made with mktemp -d) forbids both.
 bool probe_run_accounts() {
   if (::geteuid() != 0) return false;
+  struct stat st {};
+  for (const char* dir : {"/", "/tmp"}) {
+    if (::stat(dir, &st) != 0 || (st.st_mode & S_IXOTH) == 0) return false;
+  }
   pid_t child = ::fork();
   if (child < 0) return false;
   if (child == 0) {
-    const bool switched = ::setgroups(0, nullptr) == 0 && ::setgid(kFirstRunAccount) == 0 &&
-                          ::setuid(kFirstRunAccount) == 0 && ::getuid() == kFirstRunAccount;
-    ::_exit(switched ? 0 : 1);
+    if (::setgroups(0, nullptr) != 0 || ::setgid(kFirstRunAccount) != 0 ||
+        ::setuid(kFirstRunAccount) != 0 || ::getuid() != kFirstRunAccount) {
+      ::_exit(1);
+    }
+    ::execl("/bin/true", "true", static_cast<char*>(nullptr));
+    ::_exit(1);
   }
   int status = 0;
   wait_retrying(child, &status, 0);
@@ -434,9 +443,10 @@ std::vector<Isolation::Layer> Isolation::layers() const {
       {"unprivileged account per run (uid " + std::to_string(kFirstRunAccount) +
            " up), no capabilities, no new privileges, process limit",
        run_accounts,
-       "runs have the grader's own rights: they can write the kit, other submissions and "
-       "results, a fork bomb is stopped only by a pids cgroup, and processes that leave the "
-       "process group may outlive the run"},
+       "runs have the grader's own rights (not root, or root where '/' or '/tmp' is closed to "
+       "others): they can write the kit, other submissions and results, a fork bomb is "
+       "stopped only by a pids cgroup, and processes that leave the process group may outlive "
+       "the run"},
       {"PID and mount namespace per run", pid_namespace,
        "a run can see and signal the grader's processes; leftovers are killed by account only"},
       {"network namespace per run (loopback only)", network_namespace,
