@@ -433,7 +433,7 @@ std::string Isolation::describe() const {
                      : ", nothing hidden (no mount namespace)";
   out += run_accounts
              ? ", an unprivileged account per run (uid " + std::to_string(kFirstRunAccount) + " up)"
-             : ", runs as the grader's own account (not root: no account switch)";
+             : ", no run accounts (runs use the grader's own account; see proctor doctor)";
   return out;
 }
 
