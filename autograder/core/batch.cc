@@ -212,6 +212,7 @@ BatchOutcome grade_batch(const Kit& kit, const Lab& lab, const std::vector<Submi
   std::map<std::string, SubmissionResult> graded;
   if (!todo.empty()) {
     GradeOptions grading = options.grading;
+    grading.kit_version = version;
     std::mutex lock;
     grading.on_result = [&](const SubmissionResult& result) {
       std::lock_guard<std::mutex> guard(lock);

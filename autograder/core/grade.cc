@@ -262,7 +262,8 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
   const Staged skeleton = stage_submission(kit, lab, kSkeletonId, lab.skeleton_dir);
   if (!skeleton.problem.empty())
     throw std::runtime_error("cannot stage the skeleton: " + skeleton.problem);
-  const std::string version = kit_version(kit, lab, options);
+  const std::string version =
+      options.kit_version.empty() ? kit_version(kit, lab, options) : options.kit_version;
   std::vector<SubmissionResult> results(staged.size());
   for (std::size_t i = 0; i < staged.size(); ++i) {
     SubmissionResult& result = results[i];

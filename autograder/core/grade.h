@@ -41,6 +41,10 @@ struct GradeOptions {
   std::chrono::milliseconds progress_interval{500};
   /// Called as each submission finishes (from a worker thread, serialized).
   std::function<void(const SubmissionResult&)> on_result;
+  /// The kit version results record, when the caller has computed it
+  /// already (kit_version() reads the whole lab and the grader); empty means
+  /// grade() computes it.
+  std::string kit_version;
 };
 
 /// Stages each submission (see stage_submission): cheap, and what tells
