@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <net/if.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -28,6 +29,8 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace proctor {
@@ -295,6 +298,78 @@ void kill_account(uid_t uid) {
   }
 }
 
+// The parent of every process, from /proc/PID/stat (this kernel has no
+// /proc/PID/task/TID/children lists).
+std::unordered_multimap<pid_t, pid_t> children_by_parent() {
+  std::unordered_multimap<pid_t, pid_t> children;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat_file(entry.path() / "stat");
+    std::string stat;
+    std::getline(stat_file, stat);
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 1));
+    char state = 0;
+    pid_t parent = 0;
+    if (fields >> state >> parent) children.emplace(parent, std::stoi(name));
+  }
+  return children;
+}
+
+// `root` and every process descended from it, as the kernel sees it now.
+std::vector<pid_t> process_tree(pid_t root) {
+  const auto children = children_by_parent();
+  std::vector<pid_t> tree{root};
+  for (std::size_t i = 0; i < tree.size(); ++i) {
+    const auto [first, last] = children.equal_range(tree[i]);
+    for (auto it = first; it != last; ++it) tree.push_back(it->second);
+  }
+  return tree;
+}
+
+// True once `pid` is stopped, a zombie or gone.
+bool stopped_or_gone(pid_t pid) {
+  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(stat_file, stat)) return true;
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 >= stat.size()) return true;
+  const char state = stat[close + 2];
+  return state == 'T' || state == 't' || state == 'Z' || state == 'X';
+}
+
+// Kills `root` and all its descendants without a PID namespace or an
+// account of their own to kill by: the tree is stopped first, walked again
+// until no process in it is left running (so nothing can fork while it is
+// walked), then killed whole. A process that left the tree before it was
+// stopped is out of reach: the run's init is a child subreaper, so orphans
+// stay in the tree while it lives.
+void kill_tree(pid_t root) {
+  std::unordered_set<pid_t> stopped;
+  for (int round = 0; round < 1000; ++round) {
+    bool more = false;
+    for (pid_t pid : process_tree(root)) {
+      if (stopped.insert(pid).second) {
+        ::kill(pid, SIGSTOP);
+        more = true;
+      }
+    }
+    if (!more) break;
+    // A stop takes effect when the process next runs: wait for it, or a
+    // process may still fork after the walk that missed its child.
+    for (pid_t pid : stopped) {
+      for (int wait = 0; wait < 100 && !stopped_or_gone(pid); ++wait) {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    }
+  }
+  for (pid_t pid : stopped) ::kill(pid, SIGKILL);
+}
+
 // Where the grader keeps one lock file per run account: root's own folder,
 // so that no run can reach it.
 fs::path account_locks() {
@@ -462,8 +537,10 @@ std::vector<Isolation::Layer> Isolation::layers() const {
   return out;
 }
 
-const Isolation& isolation() {
-  static const Isolation detected = [] {
+namespace {
+
+Isolation& detected_isolation() {
+  static Isolation detected = [] {
     Isolation found;
     namespace_flags() = probe_pid_namespace();
     found.pid_namespace = namespace_flags() != -1;
@@ -474,6 +551,20 @@ const Isolation& isolation() {
     return found;
   }();
   return detected;
+}
+
+}  // namespace
+
+const Isolation& isolation() { return detected_isolation(); }
+
+void restrict_isolation(const Isolation& at_most) {
+  Isolation& layers = detected_isolation();
+  layers.pid_namespace = layers.pid_namespace && at_most.pid_namespace;
+  layers.network_namespace =
+      layers.network_namespace && at_most.network_namespace && layers.pid_namespace;
+  layers.hides_paths = layers.hides_paths && at_most.hides_paths && layers.pid_namespace;
+  layers.pids_cgroup = layers.pids_cgroup && at_most.pids_cgroup;
+  layers.run_accounts = layers.run_accounts && at_most.run_accounts;
 }
 
 Exit run_logged(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log) {
@@ -606,7 +697,7 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   // get an empty read-only tmpfs, files /dev/null.
   std::vector<std::string> hidden_dirs;
   std::vector<std::string> hidden_files;
-  const bool hiding = layers.pid_namespace && !limits.hide.empty();
+  const bool hiding = layers.hides_paths && !limits.hide.empty();
   if (hiding) {
     for (const auto& path : limits.hide) {
       // A path inside another hidden one is hidden with it (and no longer
@@ -639,7 +730,9 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   auto [status_read, status_write] = make_pipe();
   std::optional<PidsCgroup> cgroup;
   if (layers.pids_cgroup) cgroup.emplace(limits.max_processes);
-  const int unshare_flags = layers.pid_namespace ? namespace_flags() : 0;
+  const int unshare_flags = !layers.pid_namespace      ? 0
+                            : layers.network_namespace ? namespace_flags()
+                                                       : namespace_flags() & ~CLONE_NEWNET;
   const rlimit no_core{0, 0};
   const rlimit file_size{limits.max_file_size, limits.max_file_size};
 
@@ -707,7 +800,12 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
         if (reaped < 0 && errno != EINTR) break;
       }
       write_all(status_write.get(), &status, sizeof status);
-      if (unshare_flags == 0) ::kill(0, SIGKILL);  // The group, this process too.
+      // With a PID namespace, everything left dies with this process. Without
+      // one, it stays (reaping what it adopts) so that the orphans of the run
+      // stay in its tree until the grader has killed the tree whole.
+      while (unshare_flags == 0) {
+        if (::waitpid(-1, nullptr, 0) < 0 && errno == ECHILD) ::pause();
+      }
       ::_exit(0);
     }
     int status = 0;
@@ -722,28 +820,41 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   status_write.reset();
 
   Confined result;
+  // The run's init reports the test's status through the pipe once the
+  // test has ended; end of file means it died before it could.
   const auto deadline = start + limits.deadline;
-  int runner_status = 0;
-  auto nap = std::chrono::milliseconds(1);
+  bool reported = false;
+  int status = 0;
   for (;;) {
-    pid_t r = wait_retrying(runner, &runner_status, WNOHANG);
-    if (r == runner) break;
-    if (Clock::now() >= deadline) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
       result.exit.timed_out = true;
-      ::kill(-runner, SIGKILL);  // Runner and init; the namespace dies with init.
-      wait_retrying(runner, &runner_status, 0);
       break;
     }
-    std::this_thread::sleep_for(nap);
-    nap = std::min(nap * 2, std::chrono::milliseconds(20));
+    pollfd ready{status_read.get(), POLLIN, 0};
+    const int n = ::poll(&ready, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (n < 0 && errno != EINTR) throw_errno("poll");
+    if (n <= 0) continue;
+    ssize_t got = 0;
+    while ((got = ::read(status_read.get(), &status, sizeof status)) < 0 && errno == EINTR) {
+    }
+    reported = got == sizeof status;
+    break;
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  // Runner and init go, and the namespace with init; without a namespace,
+  // init's whole tree, wherever in it a process hides.
+  if (unshare_flags != 0) {
+    ::kill(-runner, SIGKILL);
+  } else {
+    kill_tree(runner);
+  }
+  int runner_status = 0;
+  wait_retrying(runner, &runner_status, 0);
   cgroup.reset();   // Kills whatever is still in the cgroup and removes it.
   account.reset();  // Kills whatever still runs under the run's account.
   if (!result.exit.timed_out) {
-    int status = 0;
-    ::fcntl(status_read.get(), F_SETFL, O_NONBLOCK);
-    if (::read(status_read.get(), &status, sizeof status) == sizeof status) {
+    if (reported) {
       result.exit = decode(status);
     } else {
       result.exit.signal = SIGKILL;  // The run's init died before reporting.

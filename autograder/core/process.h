@@ -117,6 +117,11 @@ struct Isolation {
 /// Detects the isolation layers available (cached after the first call).
 const Isolation& isolation();
 
+/// Turns off, for the rest of this process, every layer that `at_most` lacks
+/// (never turns one on): how the kit's tests see runs on a machine without
+/// them, such as a container. Call it before any run starts.
+void restrict_isolation(const Isolation& at_most);
+
 /// The first uid (and gid) of the accounts untrusted runs use; uids with an
 /// entry in the password database are skipped.
 constexpr unsigned kFirstRunAccount = 2'100'000'000;
