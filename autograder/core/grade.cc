@@ -110,7 +110,7 @@ std::vector<fs::path> secrets(const Kit& kit, const std::vector<Staged>& staged,
 }
 
 RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const Lab& lab,
-                   const std::vector<fs::path>& hide) {
+                   const Config& config, const std::vector<fs::path>& hide) {
   const RunFolder folder;
   const fs::path home = folder.path() / "home";
   const fs::path xml = folder.path() / "report.xml";
@@ -120,6 +120,8 @@ RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const Lab& 
   limits.cwd = folder.path();
   limits.env = test_environment(home);
   limits.hide = hide;
+  // LeakSanitizer stops the world with ptrace at exit.
+  limits.allow_ptrace = config == "asan";
   Confined run = run_confined(
       {binary.string(), escape_test_spec(test.name), "-r", "xml", "-o", xml.string()}, limits);
   RunVerdict verdict;
@@ -374,7 +376,7 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
       const Job& job = jobs[j];
       const TestBinary& binary = binaries[job.binary];
       const fs::path path = bin_dirs[job.config] / staged[job.submission].package / binary.target;
-      RunVerdict verdict = run_one(path, binary.cases[job.test], lab, hide);
+      RunVerdict verdict = run_one(path, binary.cases[job.test], lab, job.config, hide);
       std::lock_guard<std::mutex> guard(lock);
       TestResult& test = results[job.submission].tests[binary_offset[job.binary] + job.test];
       test.seconds = std::max(test.seconds, verdict.seconds);

@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/filter.h>
 #include <net/if.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
@@ -210,6 +212,132 @@ class PidsCgroup {
  private:
   fs::path path_;
 };
+
+// The system calls no test needs and a hostile one could use to leave its
+// confinement or reach the machine: mounting (and unmounting the run's own
+// /proc to see the host's), new namespaces, other processes' memory, kernel
+// modules, keys, BPF, clocks, reboot. Each fails with EPERM.
+constexpr int kDeniedCalls[] = {
+    SCMP_SYS(mount),
+    SCMP_SYS(umount2),
+    SCMP_SYS(pivot_root),
+    SCMP_SYS(chroot),
+    SCMP_SYS(setns),
+    SCMP_SYS(unshare),
+    SCMP_SYS(process_vm_readv),
+    SCMP_SYS(process_vm_writev),
+    SCMP_SYS(kcmp),
+    SCMP_SYS(kexec_load),
+    SCMP_SYS(kexec_file_load),
+    SCMP_SYS(init_module),
+    SCMP_SYS(finit_module),
+    SCMP_SYS(delete_module),
+    SCMP_SYS(reboot),
+    SCMP_SYS(swapon),
+    SCMP_SYS(swapoff),
+    SCMP_SYS(acct),
+    SCMP_SYS(bpf),
+    SCMP_SYS(perf_event_open),
+    SCMP_SYS(userfaultfd),
+    SCMP_SYS(keyctl),
+    SCMP_SYS(add_key),
+    SCMP_SYS(request_key),
+    SCMP_SYS(open_by_handle_at),
+    SCMP_SYS(name_to_handle_at),
+    SCMP_SYS(fsopen),
+    SCMP_SYS(fsconfig),
+    SCMP_SYS(fsmount),
+    SCMP_SYS(fspick),
+    SCMP_SYS(move_mount),
+    SCMP_SYS(open_tree),
+    SCMP_SYS(mount_setattr),
+    SCMP_SYS(settimeofday),
+    SCMP_SYS(clock_settime),
+    SCMP_SYS(clock_adjtime),
+    SCMP_SYS(adjtimex),
+    SCMP_SYS(sethostname),
+    SCMP_SYS(setdomainname),
+    SCMP_SYS(iopl),
+    SCMP_SYS(ioperm),
+    SCMP_SYS(quotactl),
+    SCMP_SYS(io_uring_setup),
+    SCMP_SYS(vhangup),
+    SCMP_SYS(syslog),
+};
+
+// clone() flags that would make a new namespace.
+constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWNS,    CLONE_NEWUTS, CLONE_NEWIPC,
+                                             CLONE_NEWUSER,  CLONE_NEWPID, CLONE_NEWNET,
+                                             CLONE_NEWCGROUP};
+
+// The filter as a classic BPF program, compiled once in the grader (libseccomp
+// allocates) and loaded in the run with one prctl(), which is
+// async-signal-safe. ptrace stays allowed where `allow_ptrace` (a leak
+// check under AddressSanitizer stops the world with it; the kernel then
+// limits it to the run's own account or PID namespace). Empty if libseccomp
+// cannot build the filter.
+const std::vector<sock_filter>& seccomp_program(bool allow_ptrace) {
+  static const auto build = [](bool ptrace_allowed) {
+    std::vector<sock_filter> program;
+    scmp_filter_ctx filter = ::seccomp_init(SCMP_ACT_ALLOW);
+    if (filter == nullptr) return program;
+    bool ok = ::seccomp_attr_set(filter, SCMP_FLTATR_CTL_NNP, 0) == 0;
+    for (int call : kDeniedCalls) {
+      ok = ok && ::seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), call, 0) == 0;
+    }
+    if (!ptrace_allowed) {
+      ok = ok && ::seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ptrace), 0) == 0;
+    }
+    for (unsigned long flag : kNamespaceFlags) {
+      ok = ok && ::seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+                                    SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag)) == 0;
+    }
+    // clone3 passes its flags in memory, out of a filter's reach: ENOSYS
+    // makes the C library fall back to clone(), whose flags are checked.
+    ok = ok && ::seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) == 0;
+    Fd exported(::memfd_create("proctor-seccomp", MFD_CLOEXEC));
+    ok = ok && exported.get() >= 0 && ::seccomp_export_bpf(filter, exported.get()) == 0;
+    ::seccomp_release(filter);
+    struct stat st {};
+    if (!ok || ::fstat(exported.get(), &st) != 0 || st.st_size == 0 ||
+        st.st_size % sizeof(sock_filter) != 0) {
+      return program;
+    }
+    program.resize(static_cast<std::size_t>(st.st_size) / sizeof(sock_filter));
+    if (::pread(exported.get(), program.data(), static_cast<std::size_t>(st.st_size), 0) !=
+        st.st_size) {
+      program.clear();
+    }
+    return program;
+  };
+  static const std::vector<sock_filter> strict = build(false);
+  static const std::vector<sock_filter> with_ptrace = build(true);
+  return allow_ptrace ? with_ptrace : strict;
+}
+
+// Loads a program from seccomp_program(). Async-signal-safe.
+bool load_seccomp(const std::vector<sock_filter>& program) {
+  sock_fprog fprog{static_cast<unsigned short>(program.size()),
+                   const_cast<sock_filter*>(program.data())};
+  return !program.empty() && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+         ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog) == 0;
+}
+
+// Whether the filter loads here and stops what it should: a child loads it
+// and tries to make a user namespace (which needs no privilege).
+bool probe_seccomp() {
+  const auto& program = seccomp_program(false);
+  if (program.empty()) return false;
+  pid_t child = ::fork();
+  if (child < 0) return false;
+  if (child == 0) {
+    if (!load_seccomp(program)) ::_exit(1);
+    ::_exit(::unshare(CLONE_NEWUSER) != 0 && errno == EPERM ? 0 : 1);
+  }
+  int status = 0;
+  wait_retrying(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 std::string read_capped(int fd, size_t cap) {
   struct stat st {};
@@ -509,6 +637,8 @@ std::string Isolation::describe() const {
   out += run_accounts
              ? ", an unprivileged account per run (uid " + std::to_string(kFirstRunAccount) + " up)"
              : ", no run accounts (runs use the grader's own account; see proctor doctor)";
+  out += seccomp ? ", system call filter (no mount, namespaces, ptrace of others)"
+                 : ", NO system call filter";
   return out;
 }
 
@@ -530,6 +660,11 @@ std::vector<Isolation::Layer> Isolation::layers() const {
        "a run can read whatever the run account may read (nothing under /root, for example)"},
       {"pids cgroup limit per run", pids_cgroup,
        "the process limit is RLIMIT_NPROC of the run account alone"},
+      {"system call filter (seccomp): no mount or unmount, no new namespaces, no other "
+       "process's memory, no modules, keys, BPF or clock changes",
+       seccomp,
+       "a run with enough rights may unmount its /proc, make namespaces of its own, or read "
+       "and write the memory of processes it may trace"},
   };
   for (auto& layer : out) {
     if (layer.present) layer.without.clear();
@@ -548,6 +683,7 @@ Isolation& detected_isolation() {
     found.pids_cgroup = probe_pids_cgroup();
     found.run_accounts = probe_run_accounts();
     found.hides_paths = found.pid_namespace;
+    found.seccomp = probe_seccomp();
     return found;
   }();
   return detected;
@@ -565,6 +701,7 @@ void restrict_isolation(const Isolation& at_most) {
   layers.hides_paths = layers.hides_paths && at_most.hides_paths && layers.pid_namespace;
   layers.pids_cgroup = layers.pids_cgroup && at_most.pids_cgroup;
   layers.run_accounts = layers.run_accounts && at_most.run_accounts;
+  layers.seccomp = layers.seccomp && at_most.seccomp;
 }
 
 Exit run_logged(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log) {
@@ -733,6 +870,8 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   const int unshare_flags = !layers.pid_namespace      ? 0
                             : layers.network_namespace ? namespace_flags()
                                                        : namespace_flags() & ~CLONE_NEWNET;
+  const std::vector<sock_filter>* filter =
+      layers.seccomp ? &seccomp_program(limits.allow_ptrace) : nullptr;
   const rlimit no_core{0, 0};
   const rlimit file_size{limits.max_file_size, limits.max_file_size};
 
@@ -786,6 +925,7 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
                          ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)) {
           ::_exit(125);
         }
+        if (filter != nullptr && !load_seccomp(*filter)) ::_exit(125);
         ::execve(args[0], args.data(), envp.data());
         ::_exit(127);
       }

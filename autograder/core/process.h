@@ -72,6 +72,10 @@ struct Confinement {
   /// submissions, build outputs): empty to it, where it has a mount
   /// namespace. The program itself is run from a link in `cwd` then.
   std::vector<std::filesystem::path> hide;
+  /// Lets the run use ptrace(), which the system call filter otherwise
+  /// refuses: AddressSanitizer's leak check stops the world with it. The
+  /// kernel still limits it to the run's own account or PID namespace.
+  bool allow_ptrace = false;
 };
 
 /// What an untrusted run produced.
@@ -98,6 +102,9 @@ struct Isolation {
   bool run_accounts = false;
   /// Confinement::hide is honoured (a mount namespace per run).
   bool hides_paths = false;
+  /// A seccomp filter: no mount or unmount, no new namespaces, no access to
+  /// other processes' memory, no kernel modules, keys, BPF or clock changes.
+  bool seccomp = false;
   /// One line for reports and selftest.
   std::string describe() const;
 

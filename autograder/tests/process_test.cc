@@ -241,7 +241,7 @@ TEST_CASE("what the grader hides is empty to a run, where runs get a mount names
 TEST_CASE("every isolation layer is listed, and a missing one says what a run can do") {
   proctor::Isolation none;
   const auto layers = none.layers();
-  REQUIRE(layers.size() == 6);
+  REQUIRE(layers.size() == 7);
   CHECK(layers.front().present);  // The process group is always there.
   for (std::size_t i = 1; i < layers.size(); ++i) {
     CHECK_FALSE(layers[i].present);
@@ -249,9 +249,27 @@ TEST_CASE("every isolation layer is listed, and a missing one says what a run ca
   }
   proctor::Isolation all;
   all.run_accounts = all.pid_namespace = all.network_namespace = all.hides_paths = all.pids_cgroup =
-      true;
+      all.seccomp = true;
   for (const auto& layer : all.layers()) {
     CHECK(layer.present);
     CHECK(layer.without.empty());
   }
+}
+
+TEST_CASE("a run cannot mount, unmount or make namespaces, where the system call filter loads") {
+  if (!proctor::isolation().seccomp) {
+    WARN("no system call filter here: " << proctor::isolation().describe());
+    return;
+  }
+  // Each would work for the grader's own account (a user namespace needs no
+  // privilege at all); the run gets EPERM.
+  const std::string script =
+      "for how in '-U' '-U -r' '-m' '-n'; do unshare $how true 2>/dev/null && echo made; done; "
+      "umount /proc 2>/dev/null && echo unmounted; mount -t tmpfs none /mnt 2>/dev/null && "
+      "echo mounted; echo end";
+  auto outside = proctor::run_output({"/bin/sh", "-c", "unshare -U true && echo made"}, "/");
+  CHECK(outside == "made\n");
+  Sandbox box;
+  auto run = proctor::run_confined({"/bin/sh", "-c", script}, box.limits);
+  CHECK(run.output == "end\n");
 }
