@@ -30,6 +30,8 @@ struct GradeRequest {
   std::filesystem::path out;
   /// Grade again submissions whose recorded result still stands.
   bool regrade = false;
+  /// Grade even below the kit's minimum isolation (every report says so).
+  bool accept_weak_isolation = false;
   /// Grade the one path given as this student, whatever its shape (how the
   /// Gradescope autograder calls it); empty to infer ids from names.
   std::string id;

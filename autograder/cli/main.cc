@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
                     "grade again submissions whose recorded result still stands");
     grade->add_option("--id", request.id,
                       "grade the one SUBMISSION given as this student, whatever its shape");
+    grade->add_flag("--accept-weak-isolation", request.accept_weak_isolation,
+                    "grade even where test runs get less than the kit's minimum isolation "
+                    "(see proctor doctor); every report says so");
   }
 
   auto* check =

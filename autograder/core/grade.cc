@@ -1,5 +1,7 @@
 #include "autograder/core/grade.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "autograder/core/bazel.h"
@@ -109,11 +112,41 @@ std::vector<fs::path> secrets(const Kit& kit, const std::vector<Staged>& staged,
   return hide;
 }
 
+// A sealable memory file a run's harness writes its report to.
+class ReportChannel {
+ public:
+  ReportChannel() : fd_(::memfd_create("proctor-report", MFD_CLOEXEC | MFD_ALLOW_SEALING)) {
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "memfd_create");
+  }
+  ~ReportChannel() { ::close(fd_); }
+  ReportChannel(const ReportChannel&) = delete;
+  ReportChannel& operator=(const ReportChannel&) = delete;
+  int fd() const { return fd_; }
+  // Sealed against writing by the harness once it finished.
+  bool sealed() const {
+    const int seals = ::fcntl(fd_, F_GET_SEALS);
+    return seals >= 0 && (seals & F_SEAL_WRITE) != 0;
+  }
+  std::string read() const {
+    std::string data;
+    char buffer[65536];
+    for (off_t at = 0;;) {
+      const ssize_t n = ::pread(fd_, buffer, sizeof buffer, at);
+      if (n <= 0) break;
+      data.append(buffer, static_cast<std::size_t>(n));
+      at += n;
+    }
+    return data;
+  }
+
+ private:
+  int fd_;
+};
+
 RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const Lab& lab,
                    const Config& config, const std::vector<fs::path>& hide) {
   const RunFolder folder;
   const fs::path home = folder.path() / "home";
-  const fs::path xml = folder.path() / "report.xml";
   fs::create_directories(home);
   Confinement limits;
   limits.deadline = std::chrono::seconds(lab.test_timeout_seconds);
@@ -122,12 +155,27 @@ RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const Lab& 
   limits.hide = hide;
   // LeakSanitizer stops the world with ptrace at exit.
   limits.allow_ptrace = config == "asan";
+  // Where no memory cgroup holds memory, plain builds get an address-space
+  // limit instead (sanitizers reserve terabytes they never use).
+  if (config == "plain") limits.max_address_space = std::size_t{16} << 30;
+  // The report comes back in a memory file the harness seals when it is
+  // done (testing/catch_main.cc): nothing the test leaves behind can rewrite
+  // it, and an unsealed one means the harness never finished.
+  const ReportChannel channel;
+  limits.pass_fd = channel.fd();
+  limits.env.push_back("PROCTOR_REPORT_FD=3");
   Confined run = run_confined(
-      {binary.string(), escape_test_spec(test.name), "-r", "xml", "-o", xml.string()}, limits);
+      {binary.string(), escape_test_spec(test.name), "-r", "xml", "-o", "/dev/fd/3"}, limits);
   RunVerdict verdict;
   verdict.seconds = run.seconds;
-  CaseVerdict report = read_case_verdict(read_file_if_exists(xml).value_or(""), test.name);
-  if (run.exit.timed_out) {
+  CaseVerdict report = read_case_verdict(channel.sealed() ? channel.read() : "", test.name);
+  if (!channel.sealed() && report.problem.empty()) {
+    report.problem = "the test harness did not finish its report";
+  }
+  if (run.out_of_memory) {
+    verdict.message = "used more than its " + std::to_string(limits.max_memory >> 20) +
+                      " MiB of memory and was killed (" + run.exit.describe() + ")";
+  } else if (run.exit.timed_out) {
     verdict.message = "did not finish within " + std::to_string(lab.test_timeout_seconds) +
                       " s; the whole process tree was killed";
   } else if (!report.problem.empty()) {
@@ -241,6 +289,23 @@ std::vector<TestResult> expected_tests(const Kit& kit, const Lab& lab, bool publ
   return tests;
 }
 
+std::string check_isolation(const GradeOptions& options) {
+  const auto missing = isolation().below_minimum();
+  if (missing.empty()) return "";
+  std::string lines;
+  for (const auto& line : missing) lines += "\n  " + line;
+  const char* accepted = std::getenv(kAcceptWeakIsolationVariable);
+  if (!options.accept_weak_isolation && (accepted == nullptr || std::string(accepted) != "1")) {
+    throw std::runtime_error(
+        "refusing to grade: this machine does not give test runs the kit's minimum isolation:" +
+        lines +
+        "\n`proctor doctor` says which layers are missing and why. To grade here anyway, pass "
+        "--accept-weak-isolation (or set " +
+        std::string(kAcceptWeakIsolationVariable) + "=1); every report will say so.");
+  }
+  return "graded with less isolation than the kit's minimum (accepted by the instructor):" + lines;
+}
+
 std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
                                     const std::vector<Submission>& submissions,
                                     const GradeOptions& options) {
@@ -250,6 +315,7 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
 std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
                                     const std::vector<Staged>& staged,
                                     const GradeOptions& options) {
+  const std::string isolation_warning = check_isolation(options);
   const std::vector<Config> configs = options.configs.empty() ? lab.grade_configs : options.configs;
   const int runs = options.runs > 0 ? options.runs : lab.runs;
   auto say = [&](const std::string& line) {
@@ -277,6 +343,7 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
     result.ignored = staged[i].ignored;
     result.missing = staged[i].missing;
     result.review = staged[i].review;
+    result.isolation_warning = isolation_warning;
     if (!staged[i].problem.empty()) {
       result.status = Status::rejected;
       result.problem = staged[i].problem;

@@ -45,7 +45,24 @@ struct GradeOptions {
   /// already (kit_version() reads the whole lab and the grader); empty means
   /// grade() computes it.
   std::string kit_version;
+  /// Grade even where the machine gives less isolation than the kit's
+  /// minimum (Isolation::below_minimum()); every result then says so. What
+  /// `proctor check`, `demo` and `selftest` do: they run the kit's or the
+  /// student's own code, not a class's.
+  bool accept_weak_isolation = false;
 };
+
+/// The environment variable that, set to 1, accepts weak isolation for
+/// every `proctor grade` started with it (what selftest sets for the
+/// graders it starts on such a machine).
+inline constexpr char kAcceptWeakIsolationVariable[] = "PROCTOR_ACCEPT_WEAK_ISOLATION";
+
+/// The warning every result graded under weak isolation carries, or empty
+/// where the minimum holds.
+/// @throws std::runtime_error naming what is missing and how to accept it,
+///         when the minimum does not hold and neither `options` nor the
+///         environment variable accept less.
+std::string check_isolation(const GradeOptions& options);
 
 /// Stages each submission (see stage_submission): cheap, and what tells
 /// whether a submission changed since it was last graded.

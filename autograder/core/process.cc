@@ -109,7 +109,8 @@ void write_all(int fd, const void* data, size_t size) {
   }
 }
 
-constexpr char kPidsRoot[] = "/sys/fs/cgroup/pids";
+constexpr char kCgroupRoot[] = "/sys/fs/cgroup";
+constexpr rlim_t kMaxOpenFiles = 4096;
 
 // Gives the calling process (pid 1 of a new PID namespace, in a new mount
 // namespace) a /proc that shows its own namespace, so that pids the tests see
@@ -166,33 +167,46 @@ int& namespace_flags() {
   return flags;
 }
 
-fs::path pids_parent() { return fs::path(kPidsRoot) / ("proctor-" + std::to_string(::getpid())); }
+// This grader's own cgroup under a v1 controller's hierarchy; each run gets
+// one below it.
+fs::path cgroup_parent(const char* controller) {
+  return fs::path(kCgroupRoot) / controller / ("proctor-" + std::to_string(::getpid()));
+}
 
-bool probe_pids_cgroup() {
+// Whether runs can get a cgroup of `controller` with `file` to set: the
+// grader's parent cgroup is made here and removed at exit.
+bool probe_cgroup(const char* controller, const char* file) {
   std::error_code ec;
-  if (!fs::exists(fs::path(kPidsRoot) / "cgroup.procs", ec)) return false;
-  fs::create_directories(pids_parent(), ec);
-  if (ec || !fs::exists(pids_parent() / "pids.max", ec)) return false;
-  std::atexit([] { ::rmdir(pids_parent().c_str()); });
+  if (!fs::exists(fs::path(kCgroupRoot) / controller / "cgroup.procs", ec)) return false;
+  fs::create_directories(cgroup_parent(controller), ec);
+  if (ec || !fs::exists(cgroup_parent(controller) / file, ec)) return false;
+  static std::vector<std::string>* made = new std::vector<std::string>;
+  if (made->empty()) {
+    std::atexit([] {
+      for (const auto& dir : *made) ::rmdir(dir.c_str());
+    });
+  }
+  made->push_back(cgroup_parent(controller).string());
   return true;
 }
 
-// A per-run pids cgroup (v1). Removed, with anything still in it killed, on
-// destruction.
-class PidsCgroup {
+// A per-run cgroup (v1) of one controller, with its limits set. Removed,
+// with anything still in it killed, on destruction.
+class RunCgroup {
  public:
-  PidsCgroup(int max_processes) {
+  RunCgroup(const char* controller,
+            const std::vector<std::pair<std::string, std::string>>& limits) {
     static std::atomic<unsigned> counter{0};
-    path_ = pids_parent() / ("run-" + std::to_string(counter++));
+    path_ = cgroup_parent(controller) / ("run-" + std::to_string(counter++));
     std::error_code ec;
     fs::create_directory(path_, ec);
     if (ec) {
       path_.clear();
       return;
     }
-    std::ofstream(path_ / "pids.max") << max_processes;
+    for (const auto& [file, value] : limits) std::ofstream(path_ / file) << value;
   }
-  ~PidsCgroup() {
+  ~RunCgroup() {
     if (path_.empty()) return;
     for (int round = 0; round < 100; ++round) {
       std::ifstream procs(path_ / "cgroup.procs");
@@ -206,8 +220,20 @@ class PidsCgroup {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
+  RunCgroup(const RunCgroup&) = delete;
+  RunCgroup& operator=(const RunCgroup&) = delete;
   bool active() const { return !path_.empty(); }
   void add(pid_t pid) const { std::ofstream(path_ / "cgroup.procs") << pid; }
+  // The value of `key` in a "key value" file of the cgroup (0 if absent).
+  long long read_key(const std::string& file, const std::string& key) const {
+    std::ifstream in(path_ / file);
+    std::string name;
+    long long value = 0;
+    while (in >> name >> value) {
+      if (name == key) return value;
+    }
+    return 0;
+  }
 
  private:
   fs::path path_;
@@ -632,6 +658,7 @@ std::string Isolation::describe() const {
   out += network_namespace ? ", own network namespace (loopback only)"
                            : ", network NOT blocked (no network namespace)";
   out += pids_cgroup ? ", pids cgroup limit" : ", no pids cgroup";
+  out += memory_cgroup ? ", memory cgroup limit" : ", no memory cgroup";
   out += hides_paths ? ", the kit's solutions, hidden tests and other submissions hidden"
                      : ", nothing hidden (no mount namespace)";
   out += run_accounts
@@ -640,6 +667,18 @@ std::string Isolation::describe() const {
   out += seccomp ? ", system call filter (no mount, namespaces, ptrace of others)"
                  : ", NO system call filter";
   return out;
+}
+
+std::vector<std::string> Isolation::below_minimum() const {
+  std::vector<std::string> missing;
+  if (!run_accounts) {
+    missing.push_back(
+        "no unprivileged account per run: student code would run as uid " +
+        std::to_string(::geteuid()) +
+        ", able to write the kit, other submissions and results, with no process limit but a "
+        "pids cgroup");
+  }
+  return missing;
 }
 
 std::vector<Isolation::Layer> Isolation::layers() const {
@@ -660,6 +699,9 @@ std::vector<Isolation::Layer> Isolation::layers() const {
        "a run can read whatever the run account may read (nothing under /root, for example)"},
       {"pids cgroup limit per run", pids_cgroup,
        "the process limit is RLIMIT_NPROC of the run account alone"},
+      {"memory cgroup limit per run", memory_cgroup,
+       "memory is limited by address space (RLIMIT_AS) in plain builds only; a sanitizer "
+       "build may use all the machine's memory"},
       {"system call filter (seccomp): no mount or unmount, no new namespaces, no other "
        "process's memory, no modules, keys, BPF or clock changes",
        seccomp,
@@ -680,7 +722,8 @@ Isolation& detected_isolation() {
     namespace_flags() = probe_pid_namespace();
     found.pid_namespace = namespace_flags() != -1;
     found.network_namespace = found.pid_namespace && (namespace_flags() & CLONE_NEWNET) != 0;
-    found.pids_cgroup = probe_pids_cgroup();
+    found.pids_cgroup = probe_cgroup("pids", "pids.max");
+    found.memory_cgroup = probe_cgroup("memory", "memory.limit_in_bytes");
     found.run_accounts = probe_run_accounts();
     found.hides_paths = found.pid_namespace;
     found.seccomp = probe_seccomp();
@@ -700,6 +743,7 @@ void restrict_isolation(const Isolation& at_most) {
       layers.network_namespace && at_most.network_namespace && layers.pid_namespace;
   layers.hides_paths = layers.hides_paths && at_most.hides_paths && layers.pid_namespace;
   layers.pids_cgroup = layers.pids_cgroup && at_most.pids_cgroup;
+  layers.memory_cgroup = layers.memory_cgroup && at_most.memory_cgroup;
   layers.run_accounts = layers.run_accounts && at_most.run_accounts;
   layers.seccomp = layers.seccomp && at_most.seccomp;
 }
@@ -852,6 +896,8 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
       if (fs::is_regular_file(status)) hidden_files.push_back(path.string());
     }
   }
+  // No run may see, let alone change, any cgroup's limits.
+  if (layers.hides_paths && fs::is_directory(kCgroupRoot)) hidden_dirs.push_back(kCgroupRoot);
   if (layers.run_accounts || hiding) {
     program.front() = program_for(argv.front(), limits.cwd, hiding);
   }
@@ -865,8 +911,22 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   Fd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   auto [go_read, go_write] = make_pipe();
   auto [status_read, status_write] = make_pipe();
-  std::optional<PidsCgroup> cgroup;
-  if (layers.pids_cgroup) cgroup.emplace(limits.max_processes);
+  std::optional<RunCgroup> pids;
+  if (layers.pids_cgroup) {
+    pids.emplace("pids", std::vector<std::pair<std::string, std::string>>{
+                             {"pids.max", std::to_string(limits.max_processes)}});
+  }
+  std::optional<RunCgroup> memory;
+  if (layers.memory_cgroup) {
+    memory.emplace("memory", std::vector<std::pair<std::string, std::string>>{
+                                 {"memory.limit_in_bytes", std::to_string(limits.max_memory)}});
+  }
+  // Without a memory cgroup, a limit on address space where the program
+  // allows one (sanitizers reserve terabytes they never touch).
+  const rlimit address_space{
+      limits.max_address_space == 0 || memory ? RLIM_INFINITY : limits.max_address_space,
+      limits.max_address_space == 0 || memory ? RLIM_INFINITY : limits.max_address_space};
+  const rlimit open_files{kMaxOpenFiles, kMaxOpenFiles};
   const int unshare_flags = !layers.pid_namespace      ? 0
                             : layers.network_namespace ? namespace_flags()
                                                        : namespace_flags() & ~CLONE_NEWNET;
@@ -911,13 +971,20 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
       if (test == 0) {
         ::setrlimit(RLIMIT_CORE, &no_core);
         ::setrlimit(RLIMIT_FSIZE, &file_size);
+        ::setrlimit(RLIMIT_NOFILE, &open_files);
+        if (address_space.rlim_cur != RLIM_INFINITY) ::setrlimit(RLIMIT_AS, &address_space);
         if (::chdir(limits.cwd.c_str()) != 0) ::_exit(126);
         ::dup2(null_in.get(), STDIN_FILENO);
         ::dup2(output.get(), STDOUT_FILENO);
         ::dup2(output.get(), STDERR_FILENO);
         // Nothing of the grader's reaches the test: every other descriptor
         // is closed, whether or not it was opened close-on-exec.
-        ::close_range(3, ~0U, 0);
+        if (limits.pass_fd == 3) {
+          ::fcntl(3, F_SETFD, 0);
+        } else if (limits.pass_fd >= 0) {
+          ::dup2(limits.pass_fd, 3);
+        }
+        ::close_range(limits.pass_fd >= 0 ? 4 : 3, ~0U, 0);
         // The run's own account: no capabilities left after setuid from
         // root, none to gain by exec, and a process limit that holds.
         if (uid != 0 && (::setrlimit(RLIMIT_NPROC, &processes) != 0 ||
@@ -954,7 +1021,8 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
     ::_exit(0);
   }
   ::setpgid(runner, runner);
-  if (cgroup && cgroup->active()) cgroup->add(runner);
+  if (pids && pids->active()) pids->add(runner);
+  if (memory && memory->active()) memory->add(runner);
   write_all(go_write.get(), "g", 1);
   go_write.reset();
   status_write.reset();
@@ -991,7 +1059,11 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   }
   int runner_status = 0;
   wait_retrying(runner, &runner_status, 0);
-  cgroup.reset();   // Kills whatever is still in the cgroup and removes it.
+  if (memory && memory->active()) {
+    result.out_of_memory = memory->read_key("memory.oom_control", "oom_kill") > 0;
+  }
+  pids.reset();  // Kill whatever is still in the cgroups and remove them.
+  memory.reset();
   account.reset();  // Kills whatever still runs under the run's account.
   if (!result.exit.timed_out) {
     if (reported) {

@@ -63,6 +63,12 @@ struct Confinement {
   /// Most processes (and threads) alive at once: the pids cgroup's limit
   /// where there is one, and RLIMIT_NPROC of the run's own account.
   int max_processes = 256;
+  /// Most memory the whole run may use: a memory cgroup's limit (v1).
+  std::size_t max_memory = std::size_t{2} << 30;
+  /// Where there is no memory cgroup, the address-space limit of each
+  /// process (RLIMIT_AS); 0 for none, as sanitizer builds need (they reserve
+  /// far more address space than they use).
+  std::size_t max_address_space = 0;
   /// Working directory: inside a RunFolder (where the run's account can
   /// reach it), created by the caller. The run gets to own what is in it.
   std::filesystem::path cwd;
@@ -76,6 +82,9 @@ struct Confinement {
   /// refuses: AddressSanitizer's leak check stops the world with it. The
   /// kernel still limits it to the run's own account or PID namespace.
   bool allow_ptrace = false;
+  /// A descriptor of the grader's the run gets as descriptor 3 (every other
+  /// one is closed), or -1: the channel its report comes back through.
+  int pass_fd = -1;
 };
 
 /// What an untrusted run produced.
@@ -85,6 +94,8 @@ struct Confined {
   std::string output;
   /// Wall time in seconds.
   double seconds = 0;
+  /// The memory cgroup's limit was reached and a process was killed for it.
+  bool out_of_memory = false;
 };
 
 /// Which isolation layers this machine allows, detected once.
@@ -93,6 +104,8 @@ struct Isolation {
   bool pid_namespace = false;
   /// A pids cgroup (v1) limiting how many processes a run may have.
   bool pids_cgroup = false;
+  /// A memory cgroup (v1) limiting how much memory a run may use.
+  bool memory_cgroup = false;
   /// A new network namespace per run with only loopback: no network.
   bool network_namespace = false;
   /// Each run in flight has an unprivileged account of its own (uid and gid
@@ -107,6 +120,12 @@ struct Isolation {
   bool seccomp = false;
   /// One line for reports and selftest.
   std::string describe() const;
+
+  /// What this machine lacks of the minimum the kit grades students under
+  /// (the whole-tree kill it always has; an unprivileged account per run,
+  /// which brings the process limit and a kit the run cannot write), one
+  /// line per missing layer. Empty when the minimum holds.
+  std::vector<std::string> below_minimum() const;
 
   /// One isolation layer, for `proctor doctor`.
   struct Layer {

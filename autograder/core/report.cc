@@ -150,7 +150,8 @@ json gradescope_results(const SubmissionResult& result) {
                        {"status", to_string(result.status)},
                        {"submission_digest", result.submission_digest},
                        {"kit_version", result.kit_version},
-                       {"review", result.review}};
+                       {"review", result.review},
+                       {"isolation_warning", result.isolation_warning}};
   out["tests"] = json::array();
   for (std::size_t i = 0; i < result.tests.size(); ++i) {
     const TestResult& test = result.tests[i];
@@ -216,6 +217,9 @@ std::string text_report(const SubmissionResult& result) {
   out << "Lab " << result.lab << ", submission " << result.id << "\n";
   out << "Source: " << visible(result.source.string(), false) << "\n";
   out << "Status: " << to_string(result.status) << "\n";
+  if (!result.isolation_warning.empty()) {
+    out << "\nWARNING: " << indent(result.isolation_warning, "  ").substr(2);
+  }
   if (!result.problem.empty()) out << "\n" << indent(result.problem, "  ");
   if (!result.missing.empty()) {
     out << "\nMissing files (the unmodified skeleton's were used):\n";
@@ -295,6 +299,17 @@ std::string class_summary(const std::vector<SubmissionResult>& results,
         << " result(s) were graded against another version of the kit; grade them again to "
            "bring them up to date:";
     for (const auto& id : stale) out << " " << id;
+    out << "\n";
+  }
+  std::vector<std::string> weak;
+  for (const auto& result : results) {
+    if (!result.isolation_warning.empty()) weak.push_back(result.id);
+  }
+  if (!weak.empty()) {
+    out << "\nWARNING: " << weak.size()
+        << " result(s) were graded with less isolation than the kit's minimum (see each "
+           "report.txt):";
+    for (const auto& id : weak) out << " " << visible(id, false);
     out << "\n";
   }
   out << "\nPass rate per test:\n";

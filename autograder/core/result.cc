@@ -68,6 +68,7 @@ json to_record(const SubmissionResult& result) {
           {"ignored", result.ignored},
           {"missing", result.missing},
           {"review", result.review},
+          {"isolation_warning", result.isolation_warning},
           {"seconds", result.seconds},
           {"tests", tests}};
 }
@@ -89,6 +90,8 @@ SubmissionResult from_record(const json& record) {
     result.ignored = record.at("ignored").get<std::vector<std::string>>();
     result.missing = record.at("missing").get<std::vector<std::string>>();
     result.review = record.at("review").get<std::vector<std::string>>();
+    // Absent from records written before the field existed.
+    result.isolation_warning = record.value("isolation_warning", "");
     result.seconds = record.at("seconds").get<double>();
     for (const json& entry : record.at("tests")) {
       TestResult test;

@@ -72,6 +72,9 @@ struct SubmissionResult {
   std::vector<std::string> missing;
   /// Source lines flagged for the instructor's review (never scored).
   std::vector<std::string> review;
+  /// Set when it was graded with less isolation than the kit's minimum
+  /// (the instructor accepted it): what was missing.
+  std::string isolation_warning;
   /// Wall time spent on this submission's tests, in seconds.
   double seconds = 0;
 

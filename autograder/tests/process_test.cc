@@ -241,7 +241,7 @@ TEST_CASE("what the grader hides is empty to a run, where runs get a mount names
 TEST_CASE("every isolation layer is listed, and a missing one says what a run can do") {
   proctor::Isolation none;
   const auto layers = none.layers();
-  REQUIRE(layers.size() == 7);
+  REQUIRE(layers.size() == 8);
   CHECK(layers.front().present);  // The process group is always there.
   for (std::size_t i = 1; i < layers.size(); ++i) {
     CHECK_FALSE(layers[i].present);
@@ -249,7 +249,7 @@ TEST_CASE("every isolation layer is listed, and a missing one says what a run ca
   }
   proctor::Isolation all;
   all.run_accounts = all.pid_namespace = all.network_namespace = all.hides_paths = all.pids_cgroup =
-      all.seccomp = true;
+      all.memory_cgroup = all.seccomp = true;
   for (const auto& layer : all.layers()) {
     CHECK(layer.present);
     CHECK(layer.without.empty());
@@ -271,5 +271,35 @@ TEST_CASE("a run cannot mount, unmount or make namespaces, where the system call
   CHECK(outside == "made\n");
   Sandbox box;
   auto run = proctor::run_confined({"/bin/sh", "-c", script}, box.limits);
+  CHECK(run.output == "end\n");
+}
+
+TEST_CASE("a run beyond its memory limit is killed and says so, where there is a memory cgroup") {
+  if (!proctor::isolation().memory_cgroup) {
+    WARN("no memory cgroup here: " << proctor::isolation().describe());
+    return;
+  }
+  // 200 MiB written, not only reserved.
+  const std::vector<std::string> hog = {"/usr/bin/python3", "-c", "x = b'x' * (200 << 20)"};
+  Sandbox box;
+  auto limits = box.limits;
+  auto control = proctor::run_confined(hog, limits);
+  CHECK(control.exit.ok());
+  CHECK_FALSE(control.out_of_memory);
+  limits.max_memory = 64 << 20;
+  auto run = proctor::run_confined(hog, limits);
+  CHECK_FALSE(run.exit.ok());
+  CHECK(run.out_of_memory);
+}
+
+TEST_CASE("a run sees no cgroup it could change, where paths can be hidden") {
+  if (!proctor::isolation().hides_paths) {
+    WARN("nothing is hidden here: " << proctor::isolation().describe());
+    return;
+  }
+  REQUIRE(fs::exists("/sys/fs/cgroup"));
+  Sandbox box;
+  auto run = proctor::run_confined({"/bin/sh", "-c", "ls -A /sys/fs/cgroup 2>/dev/null; echo end"},
+                                   box.limits);
   CHECK(run.output == "end\n");
 }

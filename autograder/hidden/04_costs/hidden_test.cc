@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 #include "autograder/hidden/04_costs/yardstick.h"
 #include "labs/04_costs/costs.h"
@@ -45,6 +46,30 @@ std::pair<double, double> paired(Student student, Yardstick yardstick) {
 
 std::string compare_paired(const char* what, std::pair<double, double> figures) {
   return compare(what, figures.first, figures.second);
+}
+
+// For a figure that depends on whether two threads happen to overlap (a
+// contended increment costs a few ns when they do not, tens when they do),
+// the fastest round says little: a reference round without overlap once
+// made the reference itself look 3x off. Each side keeps every round's
+// figure, and the student is ok when any of theirs is within the band of
+// any of the reference's. A method that never contends still stays far
+// below every reference round that did.
+template <typename Student, typename Yardstick>
+std::string compare_contended(const char* what, Student student, Yardstick yardstick) {
+  std::vector<double> s;
+  std::vector<double> r;
+  for (int round = 0; round < 5; ++round) {
+    r.push_back(yardstick());
+    s.push_back(student());
+  }
+  for (double mine : s) {
+    for (double theirs : r) {
+      if (reference::within(mine, theirs)) return compare(what, mine, theirs);
+    }
+  }
+  return compare(what, *std::min_element(s.begin(), s.end()),
+                 *std::max_element(r.begin(), r.end()));
 }
 
 bool all_ok(const std::string& report) {
@@ -196,9 +221,9 @@ TEST_CASE("synchronization costs agree with the reference", "[lab04][task5][poin
         std::string out = compare_paired(
             "mutex", paired(lab04::mutex_lock_unlock_ns, reference::mutex_lock_unlock_ns));
         for (bool atomic : {false, true}) {
-          out += "; " + compare_paired(atomic ? "contended atomic" : "contended mutex",
-                                       paired([&] { return lab04::contended_increment_ns(atomic); },
-                                              [&] { return reference::contended_increment_ns(atomic); }));
+          out += "; " + compare_contended(atomic ? "contended atomic" : "contended mutex",
+                                          [&] { return lab04::contended_increment_ns(atomic); },
+                                          [&] { return reference::contended_increment_ns(atomic); });
         }
         return out;
       },

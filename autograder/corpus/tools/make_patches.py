@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""Writes the adversarial corpus of Lab 01 as patches on the reference solution.
+
+Each attack is a block of C++ run before main() (a static initializer) or at
+exit, inserted after the reference's includes. An attack that gets through
+calls abort(), so a contained attack leaves the reference's full marks and a
+successful one costs every point: the golden results then differ. Placeholders
+the selftest fills in when it lays the corpus out: @KIT@ (the kit's root),
+@MARK@ (a folder any account may write to, which must stay empty) and @PORT@
+(a loopback port the grader listens on, which must see no connection).
+
+Run from the kit's root after changing an attack:
+  python3 autograder/corpus/tools/make_patches.py
+"""
+
+import json
+import pathlib
+import subprocess
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+SOLUTION = ROOT / "solutions" / "01_processes" / "processes.cc"
+OUT = ROOT / "autograder" / "corpus" / "01_processes"
+ANCHOR = "#include <utility>\n"
+
+PRELUDE = """#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sched.h>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace attack {
+// Ends every test run at once: the attack got through.
+[[noreturn]] inline void got_through(const std::string& what) {
+  std::fprintf(stderr, "ATTACK GOT THROUGH: %s\\n", what.c_str());
+  std::abort();
+}
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+}  // namespace attack
+"""
+
+# name -> (what it tries, the outcome the golden result pins, code)
+ATTACKS = {
+    "write_kit": (
+        "rewrites the kit's hidden tests, skeleton, reference and ./proctor",
+        "contained: full marks, the kit unchanged",
+        """
+const int hostile = [] {
+  for (const char* path : {"@KIT@/autograder/hidden/01_processes/hidden_test.cc",
+                           "@KIT@/labs/01_processes/processes.cc",
+                           "@KIT@/solutions/01_processes/processes.cc", "@KIT@/proctor",
+                           "@KIT@/.proctor/bin/proctor"}) {
+    std::ofstream out(path, std::ios::app);
+    if (out << "// rewritten by a submission\\n" && out.flush()) attack::got_through(path);
+  }
+  return 0;
+}();
+"""),
+    "read_secrets": (
+        "reads the reference solution and the hidden tests to print them",
+        "contained: full marks, nothing read",
+        """
+const int hostile = [] {
+  for (const char* path : {"@KIT@/solutions/01_processes/processes.cc",
+                           "@KIT@/autograder/hidden/01_processes/hidden_test.cc"}) {
+    const std::string text = attack::slurp(path);
+    if (!text.empty()) attack::got_through(std::string(path) + "\\n" + text);
+  }
+  return 0;
+}();
+"""),
+    "read_other_submissions": (
+        "looks for other students' staged and unpacked submissions and build outputs",
+        "contained: full marks, nothing found",
+        """
+const int hostile = [] {
+  for (const char* dir : {"@KIT@/.proctor", "@KIT@/out", "@KIT@/bazel-bin", "@KIT@/bazel-out"}) {
+    if (DIR* listing = ::opendir(dir)) {
+      while (dirent* entry = ::readdir(listing)) {
+        if (entry->d_name[0] != '.') attack::got_through(std::string(dir) + "/" + entry->d_name);
+      }
+      ::closedir(listing);
+    }
+  }
+  return 0;
+}();
+"""),
+    "cgroup_limits": (
+        "lowers pids.max of every cgroup it can find, the grader's own included",
+        "contained: full marks, no cgroup visible",
+        """
+const int hostile = [] {
+  for (const char* file : {"/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"}) {
+    std::ofstream out(file);
+    if (out << "1" && out.flush()) attack::got_through(file);
+  }
+  if (DIR* listing = ::opendir("/sys/fs/cgroup/pids")) {
+    while (dirent* entry = ::readdir(listing)) {
+      const std::string file = std::string("/sys/fs/cgroup/pids/") + entry->d_name + "/pids.max";
+      std::ofstream out(file);
+      if (entry->d_name[0] != '.' && out << "1" && out.flush()) attack::got_through(file);
+    }
+    ::closedir(listing);
+  }
+  return 0;
+}();
+"""),
+    "unmount_proc": (
+        "unmounts its own /proc to see the host's, and mounts a tmpfs",
+        "contained: full marks, both refused",
+        """
+const int hostile = [] {
+  if (::umount2("/proc", MNT_DETACH) == 0) attack::got_through("umount /proc");
+  if (::mount("none", "/tmp", "tmpfs", 0, nullptr) == 0) attack::got_through("mount");
+  return 0;
+}();
+"""),
+    "namespaces": (
+        "makes a user namespace of its own (where it would be root)",
+        "contained: full marks, refused",
+        """
+const int hostile = [] {
+  if (::unshare(CLONE_NEWUSER) == 0) attack::got_through("unshare(CLONE_NEWUSER)");
+  return 0;
+}();
+"""),
+    "grader_memory": (
+        "writes the memory of the run's init and of its parent through /proc/PID/mem",
+        "contained: full marks, refused",
+        """
+const int hostile = [] {
+  for (pid_t pid : {1, ::getppid()}) {
+    const std::string path = "/proc/" + std::to_string(pid) + "/mem";
+    const int fd = ::open(path.c_str(), O_RDWR);
+    if (fd >= 0 && pid != ::getpid()) attack::got_through(path);
+  }
+  return 0;
+}();
+"""),
+    "init_pipes": (
+        "writes a fake exit status into the descriptors the run's init holds",
+        "contained: full marks, refused",
+        """
+const int hostile = [] {
+  for (int fd = 0; fd < 64; ++fd) {
+    const std::string path = "/proc/1/fd/" + std::to_string(fd);
+    const int handle = ::open(path.c_str(), O_WRONLY | O_NONBLOCK);
+    if (handle >= 0 && ::getpid() != 1) attack::got_through(path);
+  }
+  return 0;
+}();
+"""),
+    "ptrace_neighbour": (
+        "attaches to its parent with ptrace",
+        "contained: full marks, refused",
+        """
+const int hostile = [] {
+  if (::ptrace(PTRACE_ATTACH, ::getppid(), nullptr, nullptr) == 0) attack::got_through("ptrace");
+  return 0;
+}();
+"""),
+    "network": (
+        "connects to a server on the grader's loopback",
+        "contained: full marks, no connection",
+        """
+const int hostile = [] {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(@PORT@);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0)
+    attack::got_through("connected");
+  ::close(fd);
+  return 0;
+}();
+"""),
+    "daemon": (
+        "leaves a daemon (double fork, setsid) that writes a file two seconds later",
+        "contained: full marks, the daemon killed with the run",
+        """
+const int hostile = [] {
+  if (::fork() == 0) {
+    ::setsid();
+    if (::fork() == 0) {
+      ::sleep(2);
+      std::ofstream("@MARK@/daemon-" + std::to_string(::getpid())) << "outlived the run\\n";
+    }
+    ::_exit(0);
+  }
+  return 0;
+}();
+"""),
+    "kill_everything": (
+        "sends SIGKILL to every process it may signal",
+        "contained: full marks, only its own run's processes reachable",
+        """
+const int hostile = [] {
+  ::kill(-1, SIGKILL);
+  return 0;
+}();
+"""),
+    "forge_report": (
+        "writes a passing report into the report channel and seals it, then fails its tests",
+        "caught: the harness sees the channel written to before the tests start; zero marks",
+        """
+const int hostile = [] {
+  const int fd = ::open("/dev/fd/3", O_WRONLY | O_TRUNC);
+  const char forged[] =
+      "<Catch><Group><OverallResults successes=\\"1\\" failures=\\"0\\"/></Group></Catch>\\n";
+  if (fd >= 0) (void)!::write(fd, forged, sizeof forged - 1);
+  ::fcntl(3, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+  return 0;
+}();
+"""),
+    "destructor_rewrites_report": (
+        "breaks decode_status, then rewrites the report from a destructor and an atexit handler",
+        "caught: the harness seals its report and leaves with _exit; the decode tests fail",
+        """
+void rewrite_report() {
+  const int fd = ::open("/dev/fd/3", O_WRONLY | O_TRUNC);
+  const char forged[] = "<Catch><OverallResults successes=\\"1\\" failures=\\"0\\"/></Catch>\\n";
+  if (fd >= 0) (void)!::write(fd, forged, sizeof forged - 1);
+}
+struct Rewriter {
+  ~Rewriter() { rewrite_report(); }
+} rewriter;
+const int registered = std::atexit(rewrite_report);
+"""),
+    "output_flood": (
+        "writes 16 MiB to its standard output before the tests",
+        "contained: full marks, the output cut to its cap",
+        """
+const int hostile = [] {
+  const std::string block(1 << 20, 'x');
+  for (int i = 0; i < 16; ++i) std::fwrite(block.data(), 1, block.size(), stdout);
+  std::fflush(stdout);
+  return 0;
+}();
+"""),
+    "disk_fill": (
+        "ignores SIGXFSZ and writes a file until the disk is full",
+        "contained: full marks, the file size limit stops it",
+        """
+const int hostile = [] {
+  ::signal(SIGXFSZ, SIG_IGN);
+  const int fd = ::open("fill", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const std::string block(1 << 20, 'x');
+  for (int i = 0; i < 4096; ++i) {
+    if (::write(fd, block.data(), block.size()) <= 0) break;
+  }
+  ::close(fd);
+  ::unlink("fill");
+  return 0;
+}();
+"""),
+    "become_root": (
+        "tries to become root again with setuid(0)",
+        "contained: full marks, refused",
+        """
+const int hostile = [] {
+  if (::getuid() != 0 && ::setuid(0) == 0) attack::got_through("setuid(0)");
+  return 0;
+}();
+"""),
+    "early_exit_zero": (
+        "exits with status 0 before the tests run",
+        "caught: no sealed report, zero marks",
+        """
+const int hostile = [] {
+  std::fflush(stdout);
+  ::_exit(0);
+  return 0;
+}();
+"""),
+}
+
+# The one attack that also breaks the lab: decode_status loses its exit code.
+BROKEN_DECODE = ("    status.code = WEXITSTATUS(wait_status);\n", "    status.code = 0;\n")
+
+
+def main():
+    solution = SOLUTION.read_text()
+    assert ANCHOR in solution, "the reference's includes changed: update ANCHOR"
+    manifest = []
+    for name, (about, expect, code) in ATTACKS.items():
+        text = solution.replace(ANCHOR, ANCHOR + "\n" + PRELUDE + "\nnamespace {\n" + code +
+                                "}  // namespace\n", 1)
+        if name == "destructor_rewrites_report":
+            assert BROKEN_DECODE[0] in text
+            text = text.replace(*BROKEN_DECODE)
+        with tempfile.TemporaryDirectory() as tmp:
+            a = pathlib.Path(tmp) / "a"
+            b = pathlib.Path(tmp) / "b"
+            a.mkdir()
+            b.mkdir()
+            (a / "processes.cc").write_text(solution)
+            (b / "processes.cc").write_text(text)
+            diff = subprocess.run(["diff", "-u", "--label", "a/processes.cc", "--label",
+                                   "b/processes.cc", str(a / "processes.cc"),
+                                   str(b / "processes.cc")], capture_output=True, text=True)
+        (OUT / (name + ".patch")).write_text(diff.stdout)
+        manifest.append({"name": name, "base": "solution", "patch": name + ".patch",
+                         "about": about, "expect": expect})
+    (OUT / "corpus.json").write_text(json.dumps(manifest, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
