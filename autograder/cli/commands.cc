@@ -211,7 +211,7 @@ int doctor() {
   return 0;
 }
 
-int selftest(const Kit& kit, bool update_golden, const Common& common) {
+int selftest(const Kit& kit, bool update_golden, const std::string& only, const Common& common) {
   SelftestOptions options;
   options.grading = options_for(common);
   options.grading.accept_weak_isolation = true;
@@ -235,6 +235,7 @@ int selftest(const Kit& kit, bool update_golden, const Common& common) {
   int failed = 0;
   const auto checks = selftest_checks(kit, options);
   for (const Check& check : checks) {
+    if (!only.empty() && check.name.find(only) == std::string::npos) continue;
     std::cout << "== " << check.name << "\n" << std::flush;
     const auto started = std::chrono::steady_clock::now();
     std::vector<std::string> problems;

@@ -48,8 +48,9 @@ int demo(const Kit& kit, const std::filesystem::path& out, const Common& common)
 
 /// `proctor selftest`: the checks of core/selftest.h for this kit, one by
 /// one (`update_golden` rewrites the samples' golden files instead of
-/// comparing: review the diff before committing it).
-int selftest(const Kit& kit, bool update_golden, const Common& common);
+/// comparing: review the diff before committing it). A non-empty `only`
+/// runs just the checks whose name contains it.
+int selftest(const Kit& kit, bool update_golden, const std::string& only, const Common& common);
 
 /// `proctor pack LAB`: the student's submission archive, checked to build.
 int pack(const Kit& kit, const std::string& lab);

@@ -110,6 +110,8 @@ int main(int argc, char** argv) {
       instructor ? "run the kit's tests and check every graded test against reference and skeleton"
                  : "check that the kit builds and every public test fails on the skeletons");
   bool update_golden = false;
+  std::string only;
+  selftest->add_option("--only", only, "run only the checks whose name contains this text");
   if (instructor) {
     selftest->add_flag("--update-golden", update_golden,
                        "rewrite the samples' golden results (review the diff!)");
@@ -144,7 +146,7 @@ int main(int argc, char** argv) {
       return proctor::cli::demo(*kit, out.empty() ? kit->root() / "out" / "demo" : fs::path(out),
                                 common);
     }
-    if (*selftest) return proctor::cli::selftest(*kit, update_golden, common);
+    if (*selftest) return proctor::cli::selftest(*kit, update_golden, only, common);
   } catch (const std::invalid_argument& e) {
     proctor::cli::error(e.what());
     return 2;

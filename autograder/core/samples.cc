@@ -3,6 +3,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "autograder/core/files.h"
 #include "autograder/core/process.h"
 #include "autograder/core/report.h"
 
@@ -39,11 +40,43 @@ void diff(const json& expected, const json& actual, const std::string& where,
   }
 }
 
+// A patch with its @NAME@ placeholders filled in, written beside `dir`.
+fs::path fill_placeholders(const fs::path& patch, const fs::path& dir,
+                           const std::map<std::string, std::string>& placeholders) {
+  std::string text = read_file(patch);
+  std::string out;
+  for (std::size_t at = 0;;) {
+    const auto open = text.find('@', at);
+    const auto close = open == std::string::npos ? open : text.find('@', open + 1);
+    const std::string name =
+        close == std::string::npos ? "" : text.substr(open + 1, close - open - 1);
+    const bool placeholder =
+        !name.empty() && name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == std::string::npos;
+    if (!placeholder) {
+      out += text.substr(at, open == std::string::npos ? std::string::npos : open + 1 - at);
+      if (open == std::string::npos) break;
+      at = open + 1;
+      continue;
+    }
+    const auto value = placeholders.find(name);
+    if (value == placeholders.end()) {
+      throw std::runtime_error(patch.string() + " uses @" + name + "@, which is not given");
+    }
+    out += text.substr(at, open - at) + value->second;
+    at = close + 1;
+  }
+  const fs::path filled = dir.string() + ".patch";
+  write_atomically(filled, out);
+  return filled;
+}
+
 }  // namespace
 
-std::vector<Sample> materialize_samples(const Kit& kit, const Lab& lab) {
-  const fs::path source = kit.root() / "autograder" / "samples" / lab.id;
-  const fs::path manifest_file = source / "samples.json";
+std::vector<Sample> materialize_samples(const Kit& kit, const Lab& lab, SampleSet set,
+                                        const std::map<std::string, std::string>& placeholders) {
+  const bool corpus = set == SampleSet::corpus;
+  const fs::path source = kit.root() / "autograder" / (corpus ? "corpus" : "samples") / lab.id;
+  const fs::path manifest_file = source / (corpus ? "corpus.json" : "samples.json");
   std::vector<Sample> samples;
   if (!fs::exists(manifest_file) || !lab.has_solution) return samples;
   std::ifstream in(manifest_file);
@@ -53,13 +86,14 @@ std::vector<Sample> materialize_samples(const Kit& kit, const Lab& lab) {
   } catch (const json::exception& e) {
     throw std::runtime_error(manifest_file.string() + ": " + e.what());
   }
-  const fs::path root = kit.work_dir() / "samples" / lab.id;
+  const fs::path root = kit.work_dir() / (corpus ? "corpus" : "samples") / lab.id;
   std::error_code ec;
   fs::remove_all(root, ec);
   for (const json& entry : manifest) {
     Sample sample;
     sample.name = entry.at("name").get<std::string>();
     sample.about = entry.value("about", "");
+    sample.expect = entry.value("expect", "");
     sample.submission.id = sample.name;
     if (entry.contains("archive")) {
       sample.submission.path = source / entry["archive"].get<std::string>();
@@ -81,7 +115,8 @@ std::vector<Sample> materialize_samples(const Kit& kit, const Lab& lab) {
                  fs::copy_options::recursive | fs::copy_options::overwrite_existing);
       }
       if (entry.contains("patch")) {
-        const fs::path patch = source / entry["patch"].get<std::string>();
+        const fs::path patch =
+            fill_placeholders(source / entry["patch"].get<std::string>(), dir, placeholders);
         Exit applied = run_logged({"patch", "--quiet", "--forward", "--no-backup-if-mismatch",
                                    "-p1", "-d", dir.string(), "-i", patch.string()},
                                   dir, dir.string() + ".patch.log");
@@ -115,8 +150,9 @@ json golden_view(const SubmissionResult& result) {
   return view;
 }
 
-fs::path golden_path(const Kit& kit, const Lab& lab, const std::string& name) {
-  return kit.root() / "autograder" / "tests" / "golden" / lab.id / (name + ".json");
+fs::path golden_path(const Kit& kit, const Lab& lab, const std::string& name, SampleSet set) {
+  const fs::path golden = kit.root() / "autograder" / "tests" / "golden";
+  return (set == SampleSet::corpus ? golden / "corpus" : golden) / lab.id / (name + ".json");
 }
 
 std::vector<std::string> golden_differences(const json& expected, const json& actual) {

@@ -12,6 +12,7 @@
 /// `autograder/tests/golden/<lab>/<name>.json`.
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -26,20 +27,34 @@ struct Sample {
   std::string name;
   /// One line on what the sample shows.
   std::string about;
+  /// The outcome it must have, in words (the adversarial corpus says it).
+  std::string expect;
   Submission submission;
 };
 
-/// Builds every sample of `lab` under `.proctor/samples/<lab>/` and returns
-/// them in manifest order; none when the lab has no samples or no solution
-/// (a student kit). @throws std::runtime_error if a patch does not apply.
-std::vector<Sample> materialize_samples(const Kit& kit, const Lab& lab);
+/// Which bundled submissions: the demo's samples (one classic bug each) or
+/// the adversarial corpus (one attack on the grader each), kept in
+/// `autograder/corpus/<lab>/corpus.json` in the same format.
+enum class SampleSet { demo, corpus };
+
+/// Builds every sample of `lab` in `set` under `.proctor/samples/<lab>/`
+/// (`.proctor/corpus/<lab>/`) and returns them in manifest order; none when
+/// the lab has no such manifest or no solution (a student kit). Each
+/// `@NAME@` in a patch becomes `placeholders[NAME]`.
+/// @throws std::runtime_error if a patch does not apply or names a
+///         placeholder it is not given.
+std::vector<Sample> materialize_samples(
+    const Kit& kit, const Lab& lab, SampleSet set = SampleSet::demo,
+    const std::map<std::string, std::string>& placeholders = {});
 
 /// The fields of a result that golden files pin: status, score, ignored
 /// files and per test name, status, score, max_score and visibility.
 nlohmann::json golden_view(const SubmissionResult& result);
 
-/// Where the golden file of sample `name` of `lab` lives.
-std::filesystem::path golden_path(const Kit& kit, const Lab& lab, const std::string& name);
+/// Where the golden file of sample `name` of `lab` lives
+/// (`autograder/tests/golden/<lab>/`, or `.../golden/corpus/<lab>/`).
+std::filesystem::path golden_path(const Kit& kit, const Lab& lab, const std::string& name,
+                                  SampleSet set = SampleSet::demo);
 
 /// Field-by-field differences between `expected` and `actual` golden views,
 /// one line each, empty when they agree.

@@ -1,7 +1,12 @@
 #include "autograder/core/selftest.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -156,6 +161,169 @@ Problems golden_results(const Kit& kit, const Lab& lab, const SelftestOptions& o
     for (const auto& line : differences) problems.push_back("    " + line);
     std::istringstream report(text_report(result));
     for (std::string line; std::getline(report, line);) problems.push_back("  | " + line);
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// The adversarial corpus
+
+// SHA-256 of every file under `paths` (folders walked in name order).
+std::string tree_digest(const std::vector<fs::path>& paths) {
+  Digest digest;
+  for (const auto& path : paths) {
+    std::vector<fs::path> files;
+    if (fs::is_regular_file(path)) files.push_back(path);
+    if (fs::is_directory(path)) {
+      for (const auto& entry : fs::recursive_directory_iterator(path)) {
+        if (entry.is_regular_file()) files.push_back(entry.path());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) digest.add_file(file.string(), file);
+  }
+  return digest.hex();
+}
+
+// Live processes of any run account (uid kFirstRunAccount and up).
+std::vector<std::string> run_account_processes() {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream status(entry.path() / "status");
+    std::string line;
+    std::string state;
+    while (std::getline(status, line)) {
+      if (line.rfind("State:", 0) == 0) state = line;
+      if (line.rfind("Uid:", 0) == 0) {
+        std::istringstream fields(line.substr(4));
+        unsigned long uid = 0;
+        fields >> uid;
+        if (uid >= kFirstRunAccount && state.find('Z') == std::string::npos) {
+          found.push_back("pid " + name + " (uid " + std::to_string(uid) + ")");
+        }
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+// A loopback listener no run should reach; counts who did.
+class Listener {
+ public:
+  Listener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+        ::listen(fd_, 16) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+      throw std::runtime_error("cannot listen on the loopback interface");
+    }
+    port_ = ntohs(address.sin_port);
+  }
+  ~Listener() { ::close(fd_); }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  int port() const { return port_; }
+  int connections() const {
+    int count = 0;
+    for (int client; (client = ::accept(fd_, nullptr, nullptr)) >= 0; ++count) ::close(client);
+    return count;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// Grades the lab's corpus of hostile submissions in one batch with two
+// honest ones (the reference) and checks that every attack had the outcome
+// its golden result pins, that the honest ones keep full marks, and that
+// afterwards the kit is unchanged, no daemon wrote its marker, nothing runs
+// under a run account and no run reached the grader's listener.
+Problems corpus_contained(const Kit& kit, const Lab& lab, const SelftestOptions& options) {
+  const auto missing = isolation().below_minimum();
+  if (!missing.empty()) {
+    // Below the minimum, a run is as strong as the grader: an attack such as
+    // kill(-1) would take the machine's other processes with it.
+    options.say("not run here: " + missing.front() +
+                "; `proctor grade` refuses such a machine unless told to accept it");
+    return {};
+  }
+  char marks_template[] = "/tmp/proctor-corpus-marks-XXXXXX";
+  if (::mkdtemp(marks_template) == nullptr) throw std::runtime_error("mkdtemp failed");
+  const fs::path marks = marks_template;
+  fs::permissions(marks, fs::perms::all | fs::perms::sticky_bit);
+  const Listener listener;
+  const std::vector<fs::path> kit_files = {
+      kit.root() / "solutions" / lab.id, kit.root() / "autograder" / "hidden" / lab.id, lab.dir,
+      kit.root() / "proctor", kit.root() / ".proctor" / "bin" / "proctor"};
+  const std::string before = tree_digest(kit_files);
+
+  std::vector<Sample> corpus = materialize_samples(kit, lab, SampleSet::corpus,
+                                                   {{"KIT", kit.root().string()},
+                                                    {"MARK", marks.string()},
+                                                    {"PORT", std::to_string(listener.port())}});
+  std::vector<Submission> submissions;
+  for (const auto& sample : corpus) submissions.push_back(sample.submission);
+  const fs::path reference = kit.root() / "solutions" / lab.id;
+  for (const char* honest : {"honest_1", "honest_2"}) submissions.push_back({honest, reference});
+  GradeOptions grading = options.grading;
+  grading.runs = kSampleRuns;
+  const auto results = grade(kit, lab, submissions, grading);
+
+  Problems problems;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const SubmissionResult& result = results[i];
+    if (i >= corpus.size()) {
+      if (result.score() != result.max_score()) {
+        problems.push_back("the honest " + result.id + " lost points beside the corpus: " +
+                           format_points(result.score()) + "/" + format_points(result.max_score()));
+      }
+      continue;
+    }
+    const fs::path golden = golden_path(kit, lab, result.id, SampleSet::corpus);
+    const json actual = golden_view(result);
+    if (options.update_golden) {
+      write_atomically(golden, actual.dump(2) + "\n");
+      options.say("wrote " + golden.string());
+      continue;
+    }
+    const json expected = read_json(golden);
+    const Problems differences = expected.is_discarded() || expected.is_null()
+                                     ? Problems{"no readable golden file " + golden.string()}
+                                     : golden_differences(expected, actual);
+    if (differences.empty()) {
+      options.say(result.id + ": " + format_points(result.score()) + "/" +
+                  format_points(result.max_score()) + ", " + corpus[i].expect);
+      continue;
+    }
+    problems.push_back("attack " + result.id + " (" + corpus[i].about +
+                       ") differs from its golden result:");
+    for (const auto& line : differences) problems.push_back("    " + line);
+    std::istringstream report(text_report(result));
+    for (std::string line; std::getline(report, line);) problems.push_back("  | " + line);
+  }
+  // The daemon in the corpus writes its mark five seconds after it starts.
+  std::this_thread::sleep_for(std::chrono::seconds(6));
+  for (const auto& entry : fs::directory_iterator(marks)) {
+    problems.push_back("a process outlived its run and wrote " + entry.path().string());
+  }
+  fs::remove_all(marks);
+  for (const auto& process : run_account_processes()) {
+    problems.push_back("still running under a run account after the batch: " + process);
+  }
+  if (tree_digest(kit_files) != before) {
+    problems.push_back("the kit's reference, hidden tests, skeleton or grader changed");
+  }
+  if (const int reached = listener.connections(); reached > 0) {
+    problems.push_back(std::to_string(reached) + " run(s) reached the grader's loopback listener");
   }
   return problems;
 }
@@ -842,6 +1010,13 @@ std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& option
     if (!fs::exists(kit.root() / "autograder" / "samples" / lab.id / "samples.json")) continue;
     checks.push_back({"the samples of lab " + lab.id + " score as their golden results say",
                       [&kit, &lab, options] { return golden_results(kit, lab, options); }});
+  }
+  for (const Lab& lab : kit.labs()) {
+    if (!fs::exists(kit.root() / "autograder" / "corpus" / lab.id / "corpus.json")) continue;
+    checks.push_back({"the adversarial corpus of lab " + lab.id +
+                          " is contained: every attack as its golden result says, honest "
+                          "submissions untouched, the kit unchanged, nothing left running",
+                      [&kit, &lab, options] { return corpus_contained(kit, lab, options); }});
   }
   checks.push_back({"the site builds without warnings, renders in Chromium and has no broken link",
                     [&kit, scratch, options] { return site_in_browser(kit, scratch, options); }});
