@@ -4,6 +4,7 @@
 /// @brief Driving Bazel: one invocation builds many targets, results per target.
 /// @ingroup grader
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -13,6 +14,20 @@
 
 namespace proctor {
 
+/// Limits on compiling submissions: a compiler process working on a file of
+/// a submission (a path under `packages_under`) past either limit is killed,
+/// so that its target fails and the rest of the batch builds on. What a
+/// compile-time loop or a template explosion gets.
+struct CompileLimits {
+  /// Where the submissions' packages are, relative to the workspace, for
+  /// example ".proctor/stage/"; empty means no limit.
+  std::string packages_under;
+  /// Longest any one compiler process may run.
+  std::chrono::seconds time{120};
+  /// Most resident memory any one compiler process may use.
+  std::size_t memory = std::size_t{2} << 30;
+};
+
 /// What a `bazel build --keep_going` said about each requested target.
 struct BuildResult {
   /// Label -> built successfully.
@@ -21,6 +36,8 @@ struct BuildResult {
   std::map<std::string, std::string> errors;
   /// Where Bazel's own console output went.
   std::filesystem::path log;
+  /// Package -> why its compiler was stopped (CompileLimits).
+  std::map<std::string, std::string> stopped;
 };
 
 /// A Bazel workspace, driven through the `bazel` command.
@@ -33,7 +50,8 @@ class Bazel {
   /// Builds `targets` in `config` ("plain" or a .bazelrc config name),
   /// continuing past failures. Never throws for a failed target.
   /// @throws std::runtime_error if Bazel itself cannot run.
-  BuildResult build(const std::vector<std::string>& targets, const Config& config);
+  BuildResult build(const std::vector<std::string>& targets, const Config& config,
+                    const CompileLimits& limits = {});
 
   /// The folder holding built binaries for `config` (`bazel info bazel-bin`).
   std::filesystem::path bin_dir(const Config& config);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "autograder/core/files.h"
 #include "autograder/core/process.h"
 #include "autograder/core/stage.h"
+#include "autograder/core/symbols.h"
 
 namespace proctor {
 namespace {
@@ -195,6 +197,50 @@ RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const Lab& 
   return verdict;
 }
 
+// Every object file under `dir` (none if it does not exist).
+std::vector<fs::path> objects_under(const fs::path& dir) {
+  std::vector<fs::path> objects;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->path().extension() == ".o") objects.push_back(it->path());
+  }
+  std::sort(objects.begin(), objects.end());
+  return objects;
+}
+
+// A submission whose objects define what the harness, Catch2 or the runtime
+// libraries own (a waitid of its own, a strong Catch2 function) would change
+// the code that tests it: a build error that says which names.
+void refuse_interposition(const Lab& lab, const std::vector<Staged>& staged, const fs::path& bin,
+                          std::vector<SubmissionResult>& results) {
+  const std::string ns = "lab" + lab.number;
+  std::vector<fs::path> harness = objects_under(bin / "testing" / "_objs" / "catch_main");
+  for (const fs::path& tests :
+       {bin / "labs" / lab.id / "_objs" / "public_tests",
+        bin / "autograder" / "hidden" / lab.id / "_objs" / "hidden_tests"}) {
+    const auto found = objects_under(tests);
+    harness.insert(harness.end(), found.begin(), found.end());
+  }
+  const ReservedNames reserved = reserved_names(harness, ns);
+  for (std::size_t i = 0; i < staged.size(); ++i) {
+    if (results[i].status != Status::graded) continue;
+    std::vector<std::string> found;
+    for (const auto& object : objects_under(bin / staged[i].package / "_objs" / "impl")) {
+      for (auto& line : interposed_symbols(external_symbols(object), reserved, ns)) {
+        found.push_back(object.stem().stem().string() + ".cc " + line);
+      }
+    }
+    if (found.empty()) continue;
+    results[i].status = Status::build_error;
+    results[i].problem = "the submission would replace code it is tested with:\n";
+    for (const auto& line : found) results[i].problem += "  " + line + "\n";
+    results[i].problem += "Keep every helper in namespace " + ns +
+                          " (or an unnamed namespace, or static), and do not define functions of "
+                          "the C library or the test framework.";
+  }
+}
+
 std::vector<TestCaseInfo> list_cases(const fs::path& binary) {
   return parse_test_list(run_output({binary.string(), "--proctor-list"}, binary.parent_path()));
 }
@@ -360,7 +406,10 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
       for (const auto& binary : binaries) targets.push_back(staged[i].label(binary.target));
     }
     say("building " + std::to_string(targets.size()) + " test binaries (" + config + ")");
-    BuildResult build = bazel.build(targets, config);
+    CompileLimits compile_limits;
+    compile_limits.packages_under = kStagePackages;
+    compile_limits.time = options.compile_time_limit;
+    BuildResult build = bazel.build(targets, config, compile_limits);
     for (const auto& binary : binaries) {
       const std::string label = skeleton.label(binary.target);
       if (!build.built[label]) {
@@ -375,11 +424,15 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
         const std::string label = staged[i].label(binary.target);
         if (build.built[label]) continue;
         results[i].status = Status::build_error;
-        results[i].problem = first_errors(build.errors[label], staged[i].package + "/");
+        const auto stopped = build.stopped.find(staged[i].package);
+        results[i].problem = stopped != build.stopped.end()
+                                 ? stopped->second
+                                 : first_errors(build.errors[label], staged[i].package + "/");
         break;
       }
     }
     bin_dirs[config] = bazel.bin_dir(config);
+    if (config == configs.front()) refuse_interposition(lab, staged, bin_dirs[config], results);
   }
 
   const std::vector<fs::path> hide = secrets(kit, staged, bin_dirs);

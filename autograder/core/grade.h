@@ -50,6 +50,9 @@ struct GradeOptions {
   /// `proctor check`, `demo` and `selftest` do: they run the kit's or the
   /// student's own code, not a class's.
   bool accept_weak_isolation = false;
+  /// Longest a compiler may work on one file of a submission; the
+  /// submission then gets a build error saying so (CompileLimits).
+  std::chrono::seconds compile_time_limit{120};
 };
 
 /// The environment variable that, set to 1, accepts weak isolation for

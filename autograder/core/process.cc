@@ -762,6 +762,14 @@ Exit wait_for(int pid) {
   return decode(status);
 }
 
+std::optional<Exit> try_wait(int pid) {
+  int status = 0;
+  const pid_t reaped = wait_retrying(pid, &status, WNOHANG);
+  if (reaped == 0) return std::nullopt;
+  if (reaped < 0) return Exit{};  // Not a child of ours (any more): nothing to wait for.
+  return decode(status);
+}
+
 namespace {
 
 int start_logged(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log,

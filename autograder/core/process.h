@@ -46,6 +46,9 @@ int start_logged(const std::vector<std::string>& argv, const std::filesystem::pa
 /// Waits for a command started by start_logged() and says how it ended.
 Exit wait_for(int pid);
 
+/// How a command started by start_logged() ended, or nothing while it runs.
+std::optional<Exit> try_wait(int pid);
+
 /// A trusted command whose standard output is returned; its standard error
 /// goes to `errors` (an empty path keeps the caller's).
 /// @throws std::runtime_error if it cannot start or does not exit with 0.

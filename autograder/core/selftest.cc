@@ -276,6 +276,9 @@ Problems corpus_contained(const Kit& kit, const Lab& lab, const SelftestOptions&
   for (const char* honest : {"honest_1", "honest_2"}) submissions.push_back({honest, reference});
   GradeOptions grading = options.grading;
   grading.runs = kSampleRuns;
+  // The compile bomb would run for minutes: a short limit keeps selftest
+  // short, and honest files compile in a few seconds.
+  grading.compile_time_limit = std::chrono::seconds(30);
   const auto results = grade(kit, lab, submissions, grading);
 
   Problems problems;

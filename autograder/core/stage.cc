@@ -81,6 +81,95 @@ std::vector<std::string> review_notes(const std::string& file, const std::string
   return notes;
 }
 
+namespace {
+
+// The text the preprocessor sees: continued lines joined (line numbers kept
+// by moving the lost newlines to the end of the joined line), comments
+// replaced by a space, raw string literals blanked (one may span lines that
+// look like directives); string and character literals kept.
+std::string preprocessor_view(const std::string& text) {
+  std::string joined;
+  int owed = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == '\n') {
+      ++i;
+      ++owed;
+      continue;
+    }
+    joined += text[i];
+    if (text[i] == '\n') {
+      joined.append(static_cast<std::size_t>(owed), '\n');
+      owed = 0;
+    }
+  }
+  std::string out;
+  for (std::size_t i = 0; i < joined.size();) {
+    const char c = joined[i];
+    if (c == '/' && i + 1 < joined.size() && joined[i + 1] == '/') {
+      while (i < joined.size() && joined[i] != '\n') ++i;
+      out += ' ';
+    } else if (c == '/' && i + 1 < joined.size() && joined[i + 1] == '*') {
+      const auto end = joined.find("*/", i + 2);
+      const std::size_t stop = end == std::string::npos ? joined.size() : end + 2;
+      out += ' ';
+      out.append(
+          static_cast<std::size_t>(std::count(joined.begin() + i, joined.begin() + stop, '\n')),
+          '\n');
+      i = stop;
+    } else if (c == 'R' && i + 1 < joined.size() && joined[i + 1] == '"') {
+      const auto open = joined.find('(', i + 2);
+      const std::string delimiter =
+          open == std::string::npos ? "" : ")" + joined.substr(i + 2, open - i - 2) + "\"";
+      const auto end = open == std::string::npos ? open : joined.find(delimiter, open);
+      const std::size_t stop = end == std::string::npos ? joined.size() : end + delimiter.size();
+      // A raw string's lines are never directives: its text is blanked,
+      // its newlines kept.
+      for (std::size_t j = i; j < stop; ++j) out += joined[j] == '\n' ? '\n' : ' ';
+      i = stop;
+    } else if (c == '"' || c == '\'') {
+      std::size_t j = i + 1;
+      while (j < joined.size() && joined[j] != c && joined[j] != '\n')
+        j += joined[j] == '\\' ? 2 : 1;
+      const std::size_t stop = std::min(j + 1, joined.size());
+      out += joined.substr(i, stop - i);
+      i = stop;
+    } else {
+      out += c;
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string compile_time_reach(const std::string& file, const std::string& text) {
+  static const std::regex directive(R"(^\s*#\s*(include|include_next|import|embed)\b\s*(.*))");
+  static const std::regex incbin(R"(incbin)", std::regex::icase);
+  std::istringstream in(preprocessor_view(text));
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const std::string where = file + ":" + std::to_string(number) + ": ";
+    std::smatch match;
+    if (std::regex_search(line, incbin)) {
+      return where + "embeds a file with .incbin: " + line.substr(0, 120);
+    }
+    if (!std::regex_search(line, match, directive)) continue;
+    if (match[1] == "embed") return where + "embeds a file with #embed: " + line.substr(0, 120);
+    const std::string target = match[2];
+    const char open = target.empty() ? '\0' : target.front();
+    if (open != '"' && open != '<') {
+      return where + "includes a file whose name a macro computes: " + line.substr(0, 120);
+    }
+    const auto close = target.find(open == '"' ? '"' : '>', 1);
+    const std::string name = target.substr(1, close == std::string::npos ? close : close - 1);
+    if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos) {
+      return where + "includes a file outside the submission: " + line.substr(0, 120);
+    }
+  }
+  return "";
+}
+
 bool is_archive(const fs::path& path) {
   const std::string name = path.filename().string();
   return ends_with(name, ".tar.gz") || ends_with(name, ".tgz") || ends_with(name, ".tar") ||
@@ -261,7 +350,7 @@ Staged stage_submission(const Kit& kit, const Lab& lab, const std::string& id,
   Staged staged;
   staged.id = id;
   staged.source = source;
-  staged.package = ".proctor/stage/" + lab.id + "/" + id;
+  staged.package = kStagePackages + lab.id + "/" + id;
   const fs::path dir = kit.root() / staged.package;
   const fs::path unpacked = kit.work_dir() / "unpacked" / lab.id / id;
   std::error_code ec;
@@ -310,7 +399,13 @@ Staged stage_submission(const Kit& kit, const Lab& lab, const std::string& id,
         throw std::runtime_error("'" + found.string() + "' is larger than 1 MiB");
       }
       fs::copy_file(from, dir / file);
-      for (auto& note : review_notes(file, read_file(dir / file))) staged.review.push_back(note);
+      const std::string text = read_file(dir / file);
+      if (const std::string reach = compile_time_reach(file, text); !reach.empty()) {
+        throw std::runtime_error(reach +
+                                 "\nInclude only the lab's headers and the standard library's, "
+                                 "by their usual names.");
+      }
+      for (auto& note : review_notes(file, text)) staged.review.push_back(note);
       staged.taken.push_back(file);
       used.push_back(found.string());
     }

@@ -63,6 +63,20 @@ struct Staged {
 /// instructor for review; they never change a score by themselves.
 std::vector<std::string> review_notes(const std::string& file, const std::string& text);
 
+/// Where staged submissions live, relative to the kit's root: each is the
+/// Bazel package `.proctor/stage/<lab>/<id>`.
+inline constexpr char kStagePackages[] = ".proctor/stage/";
+
+/// What in a source file reaches for files outside the submission at compile
+/// time, or empty: an `#include` of an absolute path or one with `..`, an
+/// include whose name a macro computes, `#embed`, or `.incbin`. Comments are
+/// skipped and continued lines joined first, as the preprocessor does, so
+/// neither hides a directive. Compilation runs in Bazel's sandbox, which
+/// shows only declared inputs to relative includes; this closes what the
+/// sandbox leaves open (it shows the whole file system read-only).
+/// @return "FILE:LINE: what: the line" for the first such line.
+std::string compile_time_reach(const std::string& file, const std::string& text);
+
 /// Makes a submission id safe for a Bazel package name and a file name.
 std::string safe_id(const std::string& raw);
 

@@ -253,3 +253,30 @@ TEST_CASE("ordinary process code is not flagged") {
                               "::execvp(args[0], args.data());\n")
             .empty());
 }
+
+TEST_CASE("includes of files outside the submission are found however they are written") {
+  using proctor::compile_time_reach;
+  // What students write.
+  CHECK(compile_time_reach("a.cc",
+                           "#include \"labs/01_processes/processes.h\"\n"
+                           "#include <vector>\n#  include <sys/wait.h>\n"
+                           "// #include \"/etc/passwd\"\n"
+                           "/* #include </etc/passwd> */\n"
+                           "const char* s = \"#include </etc/passwd>\";\n"
+                           "auto r = R\"(\n#include </etc/passwd>\n)\";\n") == "");
+  // What reaches outside, each after a first line.
+  for (const std::string& hostile : {
+           std::string("#include \"/work/solutions/x.cc\"\n"),
+           std::string("#include <../../solutions/x.cc>\n"),
+           std::string("#define SECRET \"/x\"\n#include SECRET\n"),
+           std::string("#/* hidden */include \"/x\"\n"),
+           std::string("#inc\\\nlude \"/x\"\n"),
+           std::string("asm(\".incbin \\\"/x\\\"\");\n"),
+           std::string("#include_next </x>\n"),
+           std::string("#embed \"x\"\n"),
+       }) {
+    CAPTURE(hostile);
+    CHECK_THAT(compile_time_reach("a.cc", "int x;\n" + hostile),
+               Catch::StartsWith("a.cc:2: ") || Catch::StartsWith("a.cc:3: "));
+  }
+}

@@ -296,6 +296,56 @@ const int hostile = [] {
   return 0;
 }();
 """),
+    "compile_bomb": (
+        "makes the compiler evaluate a thousand two-second loops at compile time",
+        "stopped: the compiler is killed at the compile time limit; build error, zero marks",
+        """
+// Each Spin<N> is a constant evaluation of its own, just under the
+// compiler's per-evaluation limit: about half an hour in all.
+template <int N>
+constexpr long spin() {
+  long total = N;
+  for (long i = 0; i < 1000; ++i) {
+    for (long j = 0; j < 1000; ++j) total += i ^ j;
+  }
+  return total;
+}
+template <int N>
+struct Spin {
+  static_assert(spin<N>() != -1);
+};
+template <int... N>
+constexpr int touch(std::integer_sequence<int, N...>) {
+  return (0 + ... + static_cast<int>(sizeof(Spin<N>)));
+}
+[[maybe_unused]] constexpr int touched = touch(std::make_integer_sequence<int, 1000>{});
+"""),
+    "include_secret": (
+        "includes the hidden tests by absolute path, to read them in compiler errors",
+        "refused before compiling: rejected with the line named",
+        """
+#include "@KIT@/autograder/hidden/01_processes/hidden_test.cc"
+"""),
+    "incbin_secret": (
+        "embeds the reference solution in its binary with .incbin",
+        "refused before compiling: rejected with the line named",
+        """
+asm(".section .rodata\\n.incbin \\"@KIT@/solutions/01_processes/processes.cc\\"\\n.text");
+"""),
+    "interpose_kill": (
+        "defines kill() itself, replacing the C library's for the harness too",
+        "refused after compiling: build error naming kill",
+        """// GLOBAL
+extern "C" int kill(pid_t, int) noexcept { return 0; }
+"""),
+    "override_catch": (
+        "defines a Catch2 function, replacing the framework's",
+        "refused after compiling: build error naming the Catch2 function",
+        """// GLOBAL
+namespace Catch {
+void cleanUp() {}
+}  // namespace Catch
+"""),
     "early_exit_zero": (
         "exits with status 0 before the tests run",
         "caught: no sealed report, zero marks",
@@ -317,8 +367,11 @@ def main():
     assert ANCHOR in solution, "the reference's includes changed: update ANCHOR"
     manifest = []
     for name, (about, expect, code) in ATTACKS.items():
-        text = solution.replace(ANCHOR, ANCHOR + "\n" + PRELUDE + "\nnamespace {\n" + code +
-                                "}  // namespace\n", 1)
+        # A block marked GLOBAL goes outside any namespace (a C name or
+        # Catch2's own namespace); the rest inside an unnamed one.
+        block = (code if code.startswith("// GLOBAL") else
+                 "\nnamespace {\n" + code + "}  // namespace\n")
+        text = solution.replace(ANCHOR, ANCHOR + "\n" + PRELUDE + block, 1)
         if name == "destructor_rewrites_report":
             assert BROKEN_DECODE[0] in text
             text = text.replace(*BROKEN_DECODE)

@@ -1,0 +1,62 @@
+#pragma once
+
+/// @file
+/// @brief Keeping student objects from replacing the code they are linked
+/// with: the test harness, Catch2 and the C and C++ runtime libraries.
+/// @ingroup grader
+///
+/// A submission is linked into the same binary as the tests. A definition of
+/// `waitid` or `kill` there replaces the C library's for the harness too, and
+/// a strong definition of a Catch2 function replaces the framework's. After
+/// the build, the grader lists what each student object defines (`nm`) and
+/// refuses, as a build error, any definition the harness or the runtime
+/// libraries own or use.
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace proctor {
+
+/// One external symbol of an object file, as `nm -g` prints it.
+struct Symbol {
+  /// nm's type letter: 'T', 'D', 'B', 'R' are strong definitions, 'W', 'V'
+  /// weak ones, 'U' a use.
+  char type = 'U';
+  /// The linker's (mangled) name, without a version suffix ("@GLIBC_2.2.5").
+  std::string name;
+};
+
+/// Parses the output of `nm -g` (or `nm -D`); lines without a type letter
+/// and a name are skipped.
+std::vector<Symbol> parse_nm(const std::string& output);
+
+/// The external symbols of an object or shared library (`nm -g`, or `nm -D`
+/// with `dynamic`). @throws std::runtime_error if nm fails.
+std::vector<Symbol> external_symbols(const std::filesystem::path& file, bool dynamic = false);
+
+/// The names a submission may not define.
+struct ReservedNames {
+  /// What the C and C++ runtime libraries export.
+  std::set<std::string> runtime;
+  /// What the harness objects define or use, except names in the lab's
+  /// namespace (the API the tests call).
+  std::set<std::string> harness;
+};
+
+/// The reserved names for a lab whose harness is `harness_objects`.
+ReservedNames reserved_names(const std::vector<std::filesystem::path>& harness_objects,
+                             const std::string& lab_namespace);
+
+/// The definitions in `student` that would replace harness, Catch2 or runtime
+/// code, one line each ("defines waitid, which the C library or the test
+/// harness owns"): any of Catch2's; a strong one of a reserved name; a weak
+/// one of a runtime library's name. Names in `lab_namespace` are always
+/// allowed, and so are weak definitions the harness shares (inline functions,
+/// template instances and compiler helpers both sides emit).
+std::vector<std::string> interposed_symbols(const std::vector<Symbol>& student,
+                                            const ReservedNames& reserved,
+                                            const std::string& lab_namespace);
+
+}  // namespace proctor

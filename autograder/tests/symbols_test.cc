@@ -1,0 +1,79 @@
+#include "autograder/core/symbols.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "autograder/core/process.h"
+#include "autograder/tests/scratch.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Compiles `source` into an object file in `dir` and returns its path.
+fs::path compile(const fs::path& dir, const std::string& name, const std::string& source) {
+  std::ofstream(dir / (name + ".cc")) << source;
+  const fs::path object = dir / (name + ".o");
+  proctor::run_output(
+      {"g++", "-std=c++20", "-c", (dir / (name + ".cc")).string(), "-o", object.string()}, dir);
+  return object;
+}
+
+bool mentions(const std::vector<std::string>& lines, const std::string& text) {
+  for (const auto& line : lines) {
+    if (line.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("nm output is read into types and names without version suffixes") {
+  const auto symbols = proctor::parse_nm(
+      "0000000000000000 T waitid\n                 U kill@GLIBC_2.2.5\n\nnot a symbol line\n"
+      "0000000000000040 W _ZN5lab011fEv\n");
+  REQUIRE(symbols.size() == 3);
+  CHECK(symbols[0].type == 'T');
+  CHECK(symbols[0].name == "waitid");
+  CHECK(symbols[1].name == "kill");
+  CHECK(symbols[2].type == 'W');
+}
+
+TEST_CASE("a student object may not replace the C library, Catch2 or what the harness uses") {
+  const fs::path dir = proctor::testing::scratch_dir("symbols_test", "objects");
+  const fs::path student = compile(dir, "student", R"(
+#include <sys/wait.h>
+#include <vector>
+extern "C" int waitid(idtype_t, id_t, siginfo_t*, int) { return 0; }
+extern "C" __attribute__((weak)) int kill(pid_t, int) noexcept { return 0; }
+namespace Catch { void cleanUp() {} }
+namespace lab01 { int api() { return 1; } struct Thing { virtual ~Thing() = default; }; Thing t; }
+int used_by_harness() { return 2; }
+int private_helper() { std::vector<int> v{1}; return v.back(); }
+namespace { int hidden() { return 3; } }
+int (*keep)() = hidden;
+)");
+  // The harness calls the lab's API and, here, one global name.
+  const fs::path harness = compile(dir, "harness", R"(
+namespace lab01 { int api(); }
+int used_by_harness();
+int run() { return lab01::api() + used_by_harness(); }
+)");
+  const auto reserved = proctor::reserved_names({harness}, "lab01");
+  CHECK(reserved.runtime.count("waitid") == 1);  // The C library's.
+  CHECK(reserved.harness.count("_Z15used_by_harnessv") == 1);
+  CHECK(reserved.harness.count("_ZN5lab013apiEv") == 0);  // The API is the student's to define.
+  const auto found =
+      proctor::interposed_symbols(proctor::external_symbols(student), reserved, "lab01");
+  CAPTURE(found);
+  CHECK(mentions(found, "defines waitid,"));
+  CHECK(mentions(found, "defines kill,"));
+  CHECK(mentions(found, "defines Catch::cleanUp(), part of the Catch2"));
+  CHECK(mentions(found, "defines used_by_harness()"));
+  CHECK_FALSE(mentions(found, "lab01::"));
+  CHECK_FALSE(mentions(found, "private_helper"));
+  CHECK_FALSE(mentions(found, "std::vector"));  // Template code both sides may instantiate.
+  CHECK(found.size() == 4);
+}
