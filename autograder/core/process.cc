@@ -561,9 +561,13 @@ class AccountLease {
       lock_ = std::move(fd);
       break;
     }
-    kill_account(uid_);
+    // What a killed grader left under the account. Usually nothing: one
+    // look at /proc, and the helper process only when something is there.
+    if (account_has_processes(uid_)) kill_account(uid_);
   }
-  ~AccountLease() { kill_account(uid_); }
+  ~AccountLease() {
+    if (account_has_processes(uid_)) kill_account(uid_);
+  }
   AccountLease(const AccountLease&) = delete;
   AccountLease& operator=(const AccountLease&) = delete;
   uid_t uid() const { return uid_; }

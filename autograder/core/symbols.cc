@@ -20,21 +20,34 @@ std::string demangle(const std::string& name) {
   return status == 0 && text ? std::string(text.get()) : name;
 }
 
-// Whether a mangled name lives in namespace `ns` (also its typeinfo, vtable
-// or guard variable): "_ZN5lab01...", "_ZTIN5lab01...", "_ZGVN5lab01...".
+// Whether a mangled name lives in namespace `ns`: a nested name
+// "_ZN[cv/ref qualifiers]<len><ns>...", also behind a typeinfo, vtable,
+// guard variable or thunk prefix ("_ZTI", "_ZTV", "_ZGV", "_ZThn8_", ...).
 bool in_namespace(const std::string& name, const std::string& ns) {
-  const std::string nested = "N" + std::to_string(ns.size()) + ns;
-  for (const char* prefix : {"_Z", "_ZTI", "_ZTS", "_ZTV", "_ZGV", "_ZTT", "_ZTh", "_ZThn"}) {
-    if (name.rfind(prefix + nested, 0) == 0) return true;
+  if (name.rfind("_Z", 0) != 0) return false;
+  std::size_t at = 2;
+  for (const char* prefix : {"TI", "TS", "TV", "TT", "GV"}) {
+    if (name.compare(at, 2, prefix) == 0) {
+      at += 2;
+      break;
+    }
   }
-  // A function of the namespace itself whose first parameter makes the
-  // mangling non-nested does not exist for namespaced names: nested is all.
-  return false;
+  if (name.compare(at, 2, "Th") == 0 || name.compare(at, 2, "Tv") == 0) {
+    at = name.find('_', at);  // A thunk's offsets end with '_'.
+    if (at == std::string::npos) return false;
+    ++at;
+  }
+  if (at >= name.size() || name[at] != 'N') return false;
+  ++at;
+  while (at < name.size() && std::string("rVKRO").find(name[at]) != std::string::npos) ++at;
+  const std::string length_and_name = std::to_string(ns.size()) + ns;
+  return name.compare(at, length_and_name.size(), length_and_name) == 0;
 }
 
-bool weak(char type) {
-  return type == 'W' || type == 'V' || type == 'w' || type == 'v' || type == 'u';
-}
+// nm's letters for a symbol the object uses but does not define.
+bool undefined(char type) { return type == 'U' || type == 'w' || type == 'v'; }
+
+bool weak(char type) { return type == 'W' || type == 'V' || type == 'u'; }
 
 // The C and C++ runtime libraries whose exports a submission may not define.
 const std::vector<fs::path>& runtime_libraries() {
@@ -85,7 +98,7 @@ ReservedNames reserved_names(const std::vector<fs::path>& harness_objects,
     std::set<std::string> names;
     for (const auto& library : runtime_libraries()) {
       for (const auto& symbol : external_symbols(library, true)) {
-        if (symbol.type != 'U' && symbol.type != 'A') names.insert(symbol.name);
+        if (!undefined(symbol.type) && symbol.type != 'A') names.insert(symbol.name);
       }
     }
     return names;
@@ -104,7 +117,7 @@ std::vector<std::string> interposed_symbols(const std::vector<Symbol>& student,
                                             const std::string& lab_namespace) {
   std::vector<std::string> out;
   for (const auto& symbol : student) {
-    if (symbol.type == 'U' || in_namespace(symbol.name, lab_namespace)) continue;
+    if (undefined(symbol.type) || in_namespace(symbol.name, lab_namespace)) continue;
     const std::string readable = demangle(symbol.name);
     const bool catch2 =
         readable.rfind("Catch::", 0) == 0 || readable.find(" Catch::") != std::string::npos;

@@ -22,7 +22,7 @@ namespace proctor {
 /// One external symbol of an object file, as `nm -g` prints it.
 struct Symbol {
   /// nm's type letter: 'T', 'D', 'B', 'R' are strong definitions, 'W', 'V'
-  /// weak ones, 'U' a use.
+  /// and 'u' weak ones, 'U', 'w' and 'v' uses.
   char type = 'U';
   /// The linker's (mangled) name, without a version suffix ("@GLIBC_2.2.5").
   std::string name;

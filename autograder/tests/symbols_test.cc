@@ -49,7 +49,18 @@ TEST_CASE("a student object may not replace the C library, Catch2 or what the ha
 extern "C" int waitid(idtype_t, id_t, siginfo_t*, int) { return 0; }
 extern "C" __attribute__((weak)) int kill(pid_t, int) noexcept { return 0; }
 namespace Catch { void cleanUp() {} }
-namespace lab01 { int api() { return 1; } struct Thing { virtual ~Thing() = default; }; Thing t; }
+namespace lab01 {
+int api() { return 1; }
+struct Thing {
+  virtual ~Thing() = default;
+  virtual int value() const = 0;  // Makes the object use __cxa_pure_virtual.
+  int twice() const { return 2 * value(); }
+};
+struct One : Thing { int value() const override { return 1; } };
+One one;
+int use(const Thing& thing) { return thing.twice(); }
+int (*keep_api)() = api;
+}
 int used_by_harness() { return 2; }
 int private_helper() { std::vector<int> v{1}; return v.back(); }
 namespace { int hidden() { return 3; } }
@@ -57,9 +68,9 @@ int (*keep)() = hidden;
 )");
   // The harness calls the lab's API and, here, one global name.
   const fs::path harness = compile(dir, "harness", R"(
-namespace lab01 { int api(); }
+namespace lab01 { int api(); struct Thing { int twice() const; }; }
 int used_by_harness();
-int run() { return lab01::api() + used_by_harness(); }
+int run(const lab01::Thing& thing) { return lab01::api() + used_by_harness() + thing.twice(); }
 )");
   const auto reserved = proctor::reserved_names({harness}, "lab01");
   CHECK(reserved.runtime.count("waitid") == 1);  // The C library's.
@@ -72,7 +83,8 @@ int run() { return lab01::api() + used_by_harness(); }
   CHECK(mentions(found, "defines kill,"));
   CHECK(mentions(found, "defines Catch::cleanUp(), part of the Catch2"));
   CHECK(mentions(found, "defines used_by_harness()"));
-  CHECK_FALSE(mentions(found, "lab01::"));
+  CHECK_FALSE(mentions(found, "lab01::"));  // Const members and vtables too.
+  CHECK_FALSE(mentions(found, "__cxa_pure_virtual"));
   CHECK_FALSE(mentions(found, "private_helper"));
   CHECK_FALSE(mentions(found, "std::vector"));  // Template code both sides may instantiate.
   CHECK(found.size() == 4);
