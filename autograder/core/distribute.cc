@@ -28,7 +28,7 @@ std::vector<ArchiveEntry> kit_files(const Kit& kit, const std::string& prefix, b
   std::vector<ArchiveEntry> entries;
   for (auto it = fs::recursive_directory_iterator(kit.root());
        it != fs::recursive_directory_iterator(); ++it) {
-    const fs::path relative = fs::relative(it->path(), kit.root());
+    const fs::path relative = it->path().lexically_relative(kit.root());
     // The grader's own copy keeps the hidden tests and the solutions (Lab 04's
     // hidden tests measure the reference as their yardstick).
     const std::string path = relative.generic_string();

@@ -281,7 +281,7 @@ std::string kit_version(const Kit& kit, const Lab& lab, const GradeOptions& opti
       }
     }
     std::sort(files.begin(), files.end());
-    for (const auto& file : files) digest.add_file(fs::relative(file, root).string(), file);
+    for (const auto& file : files) digest.add_file(file.lexically_relative(root).string(), file);
   };
   auto everything = [](const fs::path&) { return true; };
   // The lab folder minus the student's files (their skeleton comes next):

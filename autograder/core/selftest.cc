@@ -723,7 +723,7 @@ Problems release_structure(const Kit& kit, const fs::path& out, const SelftestOp
   release_kit(kit, out);
   for (auto it = fs::recursive_directory_iterator(out); it != fs::recursive_directory_iterator();
        ++it) {
-    if (is_instructor_only(fs::relative(it->path(), out))) {
+    if (is_instructor_only(it->path().lexically_relative(out))) {
       problems.push_back("the release holds " + it->path().string());
     }
   }

@@ -47,7 +47,8 @@ std::vector<std::string> list_files(const fs::path& root) {
       continue;
     }
     if (it->is_symlink() || it->is_regular_file()) {
-      files.push_back(fs::relative(it->path(), root).string());
+      // Lexically: fs::relative would resolve a link to wherever it points.
+      files.push_back(it->path().lexically_relative(root).string());
     }
   }
   std::sort(files.begin(), files.end());

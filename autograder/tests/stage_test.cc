@@ -280,3 +280,20 @@ TEST_CASE("includes of files outside the submission are found however they are w
                Catch::StartsWith("a.cc:2: ") || Catch::StartsWith("a.cc:3: "));
   }
 }
+
+TEST_CASE("a link in a submitted folder is refused, never followed") {
+  const auto kit = tiny_kit("links");
+  // Named as the lab's file, as the reference solution is.
+  const fs::path secret = scratch("links-secret") / "processes.cc";
+  write(secret, "int the_reference;\n");
+  const fs::path dir = scratch("links-submission");
+  fs::create_symlink(secret, dir / "processes.cc");
+  auto staged = proctor::stage_submission(kit, kit.labs().front(), "s", dir);
+  CHECK(staged.problem == "'processes.cc' is a link or not a regular file");
+  CHECK_FALSE(fs::exists(kit.root() / staged.package / "processes.cc"));
+  // A hard link is a file of the submission's own: taken, as a copy.
+  fs::remove(dir / "processes.cc");
+  fs::create_hard_link(secret, dir / "processes.cc");
+  staged = proctor::stage_submission(kit, kit.labs().front(), "s", dir);
+  CHECK(staged.problem == "");
+}

@@ -2,7 +2,9 @@
 """Writes the adversarial corpus of Lab 01 as patches on the reference solution.
 
 Each attack is a block of C++ run before main() (a static initializer) or at
-exit, inserted after the reference's includes. An attack that gets through
+exit, inserted after the reference's includes; a block marked GLOBAL goes
+outside any namespace, one marked HOOK runs first thing in
+run_isolation_experiment (in one test only). An attack that gets through
 calls abort(), so a contained attack leaves the reference's full marks and a
 successful one costs every point: the golden results then differ. Placeholders
 the selftest fills in when it lays the corpus out: @KIT@ (the kit's root),
@@ -22,6 +24,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 SOLUTION = ROOT / "solutions" / "01_processes" / "processes.cc"
 OUT = ROOT / "autograder" / "corpus" / "01_processes"
 ANCHOR = "#include <utility>\n"
+HOOK = "IsolationReport run_isolation_experiment(int before, int child_writes) {\n"
 
 PRELUDE = """#include <arpa/inet.h>
 #include <dirent.h>
@@ -29,7 +32,9 @@ PRELUDE = """#include <arpa/inet.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sched.h>
 #include <cstdlib>
 #include <fstream>
@@ -346,6 +351,100 @@ namespace Catch {
 void cleanUp() {}
 }  // namespace Catch
 """),
+    "fork_bomb": (
+        "forks until fork fails, every child kept alive, then carries on",
+        "contained: the process limit stops it; full marks, nothing left running",
+        """
+const int hostile = [] {
+  std::vector<pid_t> children;
+  for (int i = 0; i < 100000; ++i) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+    if (child < 0) break;
+    children.push_back(child);
+  }
+  if (children.size() >= 100000) attack::got_through("no process limit");
+  for (pid_t child : children) ::kill(child, SIGKILL);
+  for (pid_t child : children) ::waitpid(child, nullptr, 0);
+  return 0;
+}();
+"""),
+    "thread_bomb": (
+        "starts threads until the system refuses one, then carries on",
+        "contained: the process limit stops it; full marks",
+        """
+const int hostile = [] {
+  std::vector<pthread_t> threads;
+  for (int i = 0; i < 100000; ++i) {
+    pthread_t thread;
+    if (::pthread_create(&thread, nullptr, [](void*) -> void* {
+          ::sleep(1);
+          return nullptr;
+        }, nullptr) != 0) {
+      break;
+    }
+    threads.push_back(thread);
+  }
+  if (threads.size() >= 100000) attack::got_through("no thread limit");
+  for (pthread_t thread : threads) ::pthread_join(thread, nullptr);
+  return 0;
+}();
+"""),
+    "rewrite_results": (
+        "writes into the grades and other students' staged files",
+        "contained: full marks, nothing reachable",
+        """
+const int hostile = [] {
+  for (const char* path : {"@KIT@/out/grades/01_processes/gradebook.csv",
+                           "@KIT@/out/selftest/forged.txt",
+                           "@KIT@/.proctor/stage/01_processes/honest_1/processes.cc"}) {
+    std::ofstream out(path, std::ios::app);
+    if (out << "forged\\n" && out.flush()) attack::got_through(path);
+  }
+  return 0;
+}();
+"""),
+    "signal_grader": (
+        "sends SIGKILL to its parent, the run's init and every pid up to 4096",
+        "contained: full marks, nothing of the grader's reachable",
+        """
+const int hostile = [] {
+  for (pid_t pid = 1; pid < 4096; ++pid) {
+    if (pid != ::getpid()) ::kill(pid, SIGKILL);
+  }
+  return 0;
+}();
+"""),
+    "exit_zero": (
+        "calls exit(0) before the tests run (its own atexit handlers and destructors run)",
+        "caught: no sealed report, zero marks",
+        """
+const int hostile = [] {
+  std::exit(0);
+  return 0;
+}();
+"""),
+    "hang_ignoring_sigterm": (
+        "in one test's child, ignores SIGTERM and spins forever",
+        "contained: that test fails at its deadline, the others keep their points",
+        """// HOOK
+  ::signal(SIGTERM, SIG_IGN);
+  for (volatile unsigned spin = 0;; spin = spin + 1) {
+  }
+"""),
+    "memory_hog": (
+        "in one test's child, writes 3 GiB of memory",
+        "contained: the memory limit kills it; that test fails, the others keep their points",
+        """// HOOK
+  {
+    const std::size_t size = std::size_t{3} << 30;
+    char* block = static_cast<char*>(std::malloc(size));
+    for (std::size_t i = 0; block != nullptr && i < size; i += 4096) block[i] = 1;
+  }
+"""),
     "early_exit_zero": (
         "exits with status 0 before the tests run",
         "caught: no sealed report, zero marks",
@@ -369,9 +468,16 @@ def main():
     for name, (about, expect, code) in ATTACKS.items():
         # A block marked GLOBAL goes outside any namespace (a C name or
         # Catch2's own namespace); the rest inside an unnamed one.
-        block = (code if code.startswith("// GLOBAL") else
-                 "\nnamespace {\n" + code + "}  // namespace\n")
-        text = solution.replace(ANCHOR, ANCHOR + "\n" + PRELUDE + block, 1)
+        if code.startswith("// HOOK"):
+            # Runs first thing in run_isolation_experiment: only task 7's
+            # public test calls it, in a child of the test process.
+            assert HOOK in solution, "the reference changed: update HOOK"
+            text = solution.replace(ANCHOR, ANCHOR + "\n" + PRELUDE, 1)
+            text = text.replace(HOOK, HOOK + code.split("\n", 1)[1], 1)
+        else:
+            block = (code if code.startswith("// GLOBAL") else
+                     "\nnamespace {\n" + code + "}  // namespace\n")
+            text = solution.replace(ANCHOR, ANCHOR + "\n" + PRELUDE + block, 1)
         if name == "destructor_rewrites_report":
             assert BROKEN_DECODE[0] in text
             text = text.replace(*BROKEN_DECODE)
@@ -388,6 +494,16 @@ def main():
         (OUT / (name + ".patch")).write_text(diff.stdout)
         manifest.append({"name": name, "base": "solution", "patch": name + ".patch",
                          "about": about, "expect": expect})
+    # A submitted folder whose file is a link to the reference solution.
+    link_dir = OUT / "symlink_to_reference"
+    link_dir.mkdir(exist_ok=True)
+    link = link_dir / "processes.cc"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to("../../../../solutions/01_processes/processes.cc")
+    manifest.append({"name": "symlink_to_reference", "folder": "symlink_to_reference",
+                     "about": "submits a folder whose processes.cc links to the reference",
+                     "expect": "refused: rejected, links are never followed"})
     (OUT / "corpus.json").write_text(json.dumps(manifest, indent=1) + "\n")
 
 
