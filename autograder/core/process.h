@@ -141,6 +141,11 @@ struct Isolation {
   };
   /// Every layer, present or not, in the order runs get them.
   std::vector<Layer> layers() const;
+
+  /// Whether the layer with this field name ("pid_namespace",
+  /// "hides_paths", ...) is present. @throws std::invalid_argument for a
+  /// name that is no layer.
+  bool has(const std::string& field) const;
 };
 
 /// Detects the isolation layers available (cached after the first call).

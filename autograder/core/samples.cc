@@ -94,6 +94,7 @@ std::vector<Sample> materialize_samples(const Kit& kit, const Lab& lab, SampleSe
     sample.name = entry.at("name").get<std::string>();
     sample.about = entry.value("about", "");
     sample.expect = entry.value("expect", "");
+    sample.needs = entry.value("needs", std::vector<std::string>{});
     sample.submission.id = sample.name;
     if (entry.contains("archive")) {
       sample.submission.path = source / entry["archive"].get<std::string>();

@@ -29,6 +29,9 @@ struct Sample {
   std::string about;
   /// The outcome it must have, in words (the adversarial corpus says it).
   std::string expect;
+  /// Isolation layers that outcome needs (Isolation's field names, for
+  /// example "hides_paths"); without one, it is not held to its golden file.
+  std::vector<std::string> needs;
   Submission submission;
 };
 

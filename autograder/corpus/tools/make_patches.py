@@ -457,6 +457,17 @@ const int hostile = [] {
 """),
 }
 
+# The isolation layers (Isolation's field names) an attack's pinned outcome
+# needs beyond the minimum the corpus runs under (run accounts); where one is
+# missing, selftest grades the attack but does not hold it to its golden file.
+NEEDS = {
+    "read_secrets": ["hides_paths"],
+    "read_other_submissions": ["hides_paths"],
+    "namespaces": ["seccomp"],
+    "network": ["network_namespace"],
+    "memory_hog": ["memory_cgroup"],
+}
+
 # The one attack that also breaks the lab: decode_status loses its exit code.
 BROKEN_DECODE = ("    status.code = WEXITSTATUS(wait_status);\n", "    status.code = 0;\n")
 
@@ -492,8 +503,11 @@ def main():
                                    "b/processes.cc", str(a / "processes.cc"),
                                    str(b / "processes.cc")], capture_output=True, text=True)
         (OUT / (name + ".patch")).write_text(diff.stdout)
-        manifest.append({"name": name, "base": "solution", "patch": name + ".patch",
-                         "about": about, "expect": expect})
+        entry = {"name": name, "base": "solution", "patch": name + ".patch",
+                 "about": about, "expect": expect}
+        if name in NEEDS:
+            entry["needs"] = NEEDS[name]
+        manifest.append(entry)
     # A submitted folder whose file is a link to the reference solution.
     link_dir = OUT / "symlink_to_reference"
     link_dir.mkdir(exist_ok=True)
