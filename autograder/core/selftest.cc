@@ -336,7 +336,15 @@ Problems corpus_contained(const Kit& kit, const Lab& lab, const SelftestOptions&
     problems.push_back("the kit's reference, hidden tests, skeleton or grader changed");
   }
   if (const int reached = listener.connections(); reached > 0) {
-    problems.push_back(std::to_string(reached) + " run(s) reached the grader's loopback listener");
+    // Without a network namespace, runs share the grader's loopback: what
+    // the doctor reports and the network attack's "needs" says.
+    if (isolation().network_namespace) {
+      problems.push_back(std::to_string(reached) +
+                         " run(s) reached the grader's loopback listener");
+    } else {
+      options.say(std::to_string(reached) +
+                  " run(s) reached the grader's loopback listener: no network namespace here");
+    }
   }
   return problems;
 }
