@@ -41,11 +41,9 @@ std::vector<CompilerProcess> compilers_of(const std::string& under) {
   double uptime = 0;
   std::ifstream("/proc/uptime") >> uptime;
   const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream cmdline_file(entry.path() / "cmdline");
+  for (pid_t pid : process_ids()) {
+    const fs::path proc = "/proc/" + std::to_string(pid);
+    std::ifstream cmdline_file(proc / "cmdline");
     std::string cmdline((std::istreambuf_iterator<char>(cmdline_file)),
                         std::istreambuf_iterator<char>());
     std::string package;
@@ -62,9 +60,9 @@ std::vector<CompilerProcess> compilers_of(const std::string& under) {
     }
     if (package.empty()) continue;
     CompilerProcess process;
-    process.pid = static_cast<pid_t>(std::stol(name));
+    process.pid = pid;
     process.package = package;
-    std::ifstream stat_file(entry.path() / "stat");
+    std::ifstream stat_file(proc / "stat");
     std::string stat;
     std::getline(stat_file, stat);
     const auto close = stat.rfind(')');
@@ -76,7 +74,7 @@ std::vector<CompilerProcess> compilers_of(const std::string& under) {
         if (index == 22) process.age_seconds = uptime - std::stod(field) / ticks;
       }
     }
-    std::ifstream status(entry.path() / "status");
+    std::ifstream status(proc / "status");
     for (std::string line; std::getline(status, line);) {
       if (line.rfind("VmRSS:", 0) == 0) process.resident_bytes = std::stoull(line.substr(6)) << 10;
     }

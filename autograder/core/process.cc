@@ -176,6 +176,18 @@ fs::path cgroup_parent(const char* controller) {
 
 // Cgroups a killed grader left behind (`proctor-<pid>` of a pid that is
 // gone): whatever still runs in them is killed and they are removed.
+// Kills whatever runs in a cgroup and removes it, retrying while processes
+// are still dying (a cgroup with members cannot be removed).
+void kill_and_remove_cgroup(const fs::path& cgroup) {
+  for (int round = 0; round < 100; ++round) {
+    std::ifstream procs(cgroup / "cgroup.procs");
+    bool any = false;
+    for (pid_t pid; procs >> pid; any = true) ::kill(pid, SIGKILL);
+    if (!any && ::rmdir(cgroup.c_str()) == 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 void remove_stale_cgroups(const char* controller) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(fs::path(kCgroupRoot) / controller, ec)) {
@@ -187,15 +199,7 @@ void remove_stale_cgroups(const char* controller) {
     for (const auto& run : fs::directory_iterator(entry.path(), ec)) {
       if (run.is_directory()) runs.push_back(run.path());
     }
-    for (const auto& run : runs) {
-      for (int round = 0; round < 100; ++round) {
-        std::ifstream procs(run / "cgroup.procs");
-        bool any = false;
-        for (pid_t pid; procs >> pid; any = true) ::kill(pid, SIGKILL);
-        if (!any && ::rmdir(run.c_str()) == 0) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-    }
+    for (const auto& run : runs) kill_and_remove_cgroup(run);
     ::rmdir(entry.path().c_str());
   }
 }
@@ -235,18 +239,7 @@ class RunCgroup {
     for (const auto& [file, value] : limits) std::ofstream(path_ / file) << value;
   }
   ~RunCgroup() {
-    if (path_.empty()) return;
-    for (int round = 0; round < 100; ++round) {
-      std::ifstream procs(path_ / "cgroup.procs");
-      pid_t pid;
-      bool any = false;
-      while (procs >> pid) {
-        ::kill(pid, SIGKILL);
-        any = true;
-      }
-      if (!any && ::rmdir(path_.c_str()) == 0) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    if (!path_.empty()) kill_and_remove_cgroup(path_);
   }
   RunCgroup(const RunCgroup&) = delete;
   RunCgroup& operator=(const RunCgroup&) = delete;
@@ -440,28 +433,7 @@ bool probe_run_accounts() {
 }
 
 // True if a live (not zombie) process has real uid `uid`.
-bool account_has_processes(uid_t uid) {
-  const std::string wanted = std::to_string(uid);
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream status(entry.path() / "status");
-    std::string line;
-    bool zombie = false;
-    while (std::getline(status, line)) {
-      if (line.rfind("State:", 0) == 0) zombie = line.find('Z') != std::string::npos;
-      if (line.rfind("Uid:", 0) == 0) {
-        std::istringstream fields(line.substr(4));
-        std::string real;
-        fields >> real;
-        if (real == wanted && !zombie) return true;
-        break;
-      }
-    }
-  }
-  return false;
-}
+bool account_has_processes(uid_t uid) { return !live_processes_of(uid, uid).empty(); }
 
 // Kills every process of `uid`, wherever it hides (another session, a
 // process group of its own, with or without a PID namespace): a helper that
@@ -486,11 +458,8 @@ void kill_account(uid_t uid) {
 // /proc/PID/task/TID/children lists).
 std::unordered_multimap<pid_t, pid_t> children_by_parent() {
   std::unordered_multimap<pid_t, pid_t> children;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat_file(entry.path() / "stat");
+  for (pid_t pid : process_ids()) {
+    std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
     std::string stat;
     std::getline(stat_file, stat);
     // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
@@ -499,7 +468,7 @@ std::unordered_multimap<pid_t, pid_t> children_by_parent() {
     std::istringstream fields(stat.substr(close + 1));
     char state = 0;
     pid_t parent = 0;
-    if (fields >> state >> parent) children.emplace(parent, std::stoi(name));
+    if (fields >> state >> parent) children.emplace(parent, pid);
   }
   return children;
 }
@@ -678,6 +647,35 @@ RunFolder::RunFolder() {
 RunFolder::~RunFolder() {
   std::error_code ec;
   fs::remove_all(path_, ec);
+}
+
+std::vector<pid_t> process_ids() {
+  std::vector<pid_t> pids;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    pids.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return pids;
+}
+
+std::vector<pid_t> live_processes_of(uid_t first, uid_t last) {
+  std::vector<pid_t> found;
+  for (pid_t pid : process_ids()) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    bool zombie = false;
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("State:", 0) == 0) zombie = line.find('Z') != std::string::npos;
+      if (line.rfind("Uid:", 0) != 0) continue;
+      std::istringstream fields(line.substr(4));
+      unsigned long real = 0;
+      fields >> real;
+      if (!zombie && real >= first && real <= last) found.push_back(pid);
+      break;
+    }
+  }
+  return found;
 }
 
 std::string Exit::describe() const {

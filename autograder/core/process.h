@@ -4,6 +4,8 @@
 /// @brief Running commands: trusted tools (Bazel) and untrusted test binaries.
 /// @ingroup grader
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -54,6 +56,12 @@ std::optional<Exit> try_wait(int pid);
 /// @throws std::runtime_error if it cannot start or does not exit with 0.
 std::string run_output(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
                        const std::filesystem::path& errors = {});
+
+/// The pid of every process the grader can see in /proc.
+std::vector<pid_t> process_ids();
+
+/// The live (not zombie) processes whose real uid is in [first, last].
+std::vector<pid_t> live_processes_of(uid_t first, uid_t last);
 
 /// Limits and environment for an untrusted run.
 struct Confinement {

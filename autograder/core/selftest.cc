@@ -132,6 +132,33 @@ Problems unit_tests(const Kit& kit) {
 // ---------------------------------------------------------------------------
 // Samples against their golden results
 
+// Holds `result` to its golden file (or rewrites the file, with
+// --update-golden). Agreement is said as `agrees`; a difference is returned
+// under `heading`, field by field, with the whole report.
+Problems compare_with_golden(const fs::path& golden, const SubmissionResult& result,
+                             const SelftestOptions& options, const std::string& agrees,
+                             const std::string& heading) {
+  const json actual = golden_view(result);
+  if (options.update_golden) {
+    write_atomically(golden, actual.dump(2) + "\n");
+    options.say("wrote " + golden.string());
+    return {};
+  }
+  const json expected = read_json(golden);
+  const Problems differences = expected.is_discarded() || expected.is_null()
+                                   ? Problems{"no readable golden file " + golden.string()}
+                                   : golden_differences(expected, actual);
+  if (differences.empty()) {
+    options.say(agrees);
+    return {};
+  }
+  Problems problems{heading};
+  for (const auto& line : differences) problems.push_back("    " + line);
+  std::istringstream report(text_report(result));
+  for (std::string line; std::getline(report, line);) problems.push_back("  | " + line);
+  return problems;
+}
+
 Problems golden_results(const Kit& kit, const Lab& lab, const SelftestOptions& options) {
   std::vector<Sample> samples = materialize_samples(kit, lab);
   std::vector<Submission> submissions;
@@ -140,27 +167,12 @@ Problems golden_results(const Kit& kit, const Lab& lab, const SelftestOptions& o
   grading.runs = kSampleRuns;
   Problems problems;
   for (const auto& result : grade(kit, lab, submissions, grading)) {
-    const fs::path golden = golden_path(kit, lab, result.id);
-    const json actual = golden_view(result);
-    if (options.update_golden) {
-      write_atomically(golden, actual.dump(2) + "\n");
-      options.say("wrote " + golden.string());
-      continue;
-    }
-    const json expected = read_json(golden);
-    const Problems differences = expected.is_discarded() || expected.is_null()
-                                     ? Problems{"no readable golden file " + golden.string()}
-                                     : golden_differences(expected, actual);
-    if (differences.empty()) {
-      options.say(lab.id + "/" + result.id + " scores " + format_points(result.score()) + "/" +
-                  format_points(result.max_score()) + " (" + to_string(result.status) +
-                  ") as expected");
-      continue;
-    }
-    problems.push_back(lab.id + "/" + result.id + " differs from its golden file:");
-    for (const auto& line : differences) problems.push_back("    " + line);
-    std::istringstream report(text_report(result));
-    for (std::string line; std::getline(report, line);) problems.push_back("  | " + line);
+    const Problems found = compare_with_golden(
+        golden_path(kit, lab, result.id), result, options,
+        lab.id + "/" + result.id + " scores " + format_points(result.score()) + "/" +
+            format_points(result.max_score()) + " (" + to_string(result.status) + ") as expected",
+        lab.id + "/" + result.id + " differs from its golden file:");
+    problems.insert(problems.end(), found.begin(), found.end());
   }
   return problems;
 }
@@ -183,32 +195,6 @@ std::string tree_digest(const std::vector<fs::path>& paths) {
     for (const auto& file : files) digest.add_file(file.string(), file);
   }
   return digest.hex();
-}
-
-// Live processes of any run account (uid kFirstRunAccount and up).
-std::vector<std::string> run_account_processes() {
-  std::vector<std::string> found;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream status(entry.path() / "status");
-    std::string line;
-    std::string state;
-    while (std::getline(status, line)) {
-      if (line.rfind("State:", 0) == 0) state = line;
-      if (line.rfind("Uid:", 0) == 0) {
-        std::istringstream fields(line.substr(4));
-        unsigned long uid = 0;
-        fields >> uid;
-        if (uid >= kFirstRunAccount && state.find('Z') == std::string::npos) {
-          found.push_back("pid " + name + " (uid " + std::to_string(uid) + ")");
-        }
-        break;
-      }
-    }
-  }
-  return found;
 }
 
 // A loopback listener no run should reach; counts who did.
@@ -301,27 +287,12 @@ Problems corpus_contained(const Kit& kit, const Lab& lab, const SelftestOptions&
                   "needs " + lacking + ")");
       continue;
     }
-    const fs::path golden = golden_path(kit, lab, result.id, SampleSet::corpus);
-    const json actual = golden_view(result);
-    if (options.update_golden) {
-      write_atomically(golden, actual.dump(2) + "\n");
-      options.say("wrote " + golden.string());
-      continue;
-    }
-    const json expected = read_json(golden);
-    const Problems differences = expected.is_discarded() || expected.is_null()
-                                     ? Problems{"no readable golden file " + golden.string()}
-                                     : golden_differences(expected, actual);
-    if (differences.empty()) {
-      options.say(result.id + ": " + format_points(result.score()) + "/" +
-                  format_points(result.max_score()) + ", " + corpus[i].expect);
-      continue;
-    }
-    problems.push_back("attack " + result.id + " (" + corpus[i].about +
-                       ") differs from its golden result:");
-    for (const auto& line : differences) problems.push_back("    " + line);
-    std::istringstream report(text_report(result));
-    for (std::string line; std::getline(report, line);) problems.push_back("  | " + line);
+    const Problems found = compare_with_golden(
+        golden_path(kit, lab, result.id, SampleSet::corpus), result, options,
+        result.id + ": " + format_points(result.score()) + "/" + format_points(result.max_score()) +
+            ", " + corpus[i].expect,
+        "attack " + result.id + " (" + corpus[i].about + ") differs from its golden result:");
+    problems.insert(problems.end(), found.begin(), found.end());
   }
   // The daemon in the corpus writes its mark five seconds after it starts.
   std::this_thread::sleep_for(std::chrono::seconds(6));
@@ -329,8 +300,9 @@ Problems corpus_contained(const Kit& kit, const Lab& lab, const SelftestOptions&
     problems.push_back("a process outlived its run and wrote " + entry.path().string());
   }
   fs::remove_all(marks);
-  for (const auto& process : run_account_processes()) {
-    problems.push_back("still running under a run account after the batch: " + process);
+  for (pid_t pid : live_processes_of(kFirstRunAccount, static_cast<uid_t>(-1))) {
+    problems.push_back("still running under a run account after the batch: pid " +
+                       std::to_string(pid));
   }
   if (tree_digest(kit_files) != before) {
     problems.push_back("the kit's reference, hidden tests, skeleton or grader changed");
