@@ -3,10 +3,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -183,6 +186,44 @@ fs::path Bazel::bin_dir(const Config& config) {
       strip_newline(run_output(argv, workspace_, scratch_ / ("info-" + config + ".log")));
   bin_dirs_[config] = dir;
   return dir;
+}
+
+std::string without_secret_sources(const std::string& log,
+                                   const std::vector<std::string>& secret_prefixes,
+                                   const std::string& own) {
+  // A diagnostic starts with the file it is about ("path:12:5: error: ...",
+  // "path: In function ...", "In file included from path:3,", "    from
+  // path:4:"); the lines after it that start with blanks (quoted source,
+  // carets) belong to it.
+  static const std::regex located(R"(^(?:In file included from |\s+from )?([^\s:]+):)");
+  const auto secret = [&](const std::string& path) {
+    if (!own.empty() && path.find(own) != std::string::npos) return false;
+    return std::any_of(secret_prefixes.begin(), secret_prefixes.end(), [&](const auto& prefix) {
+      return path.rfind(prefix, 0) == 0 || path.find("/" + prefix) != std::string::npos;
+    });
+  };
+  std::istringstream in(log);
+  std::string out;
+  int cut = 0;
+  bool cutting = false;
+  for (std::string line; std::getline(in, line);) {
+    std::smatch match;
+    if (std::regex_search(line, match, located)) {
+      cutting = secret(match[1]);
+    } else if (line.empty() || !std::isspace(static_cast<unsigned char>(line.front()))) {
+      cutting = false;
+    }
+    if (cutting) {
+      ++cut;
+      continue;
+    }
+    out += line + "\n";
+  }
+  if (cut > 0) {
+    out += "[" + std::to_string(cut) +
+           " line(s) about the kit's hidden tests or other files you cannot see were cut]\n";
+  }
+  return out;
 }
 
 std::string first_errors(const std::string& log, const std::string& strip, int max_lines) {

@@ -70,4 +70,12 @@ class Bazel {
 /// with their context, at most `max_lines`; paths under `strip` are shortened.
 std::string first_errors(const std::string& log, const std::string& strip, int max_lines = 40);
 
+/// A compiler log with every diagnostic about a file under one of
+/// `secret_prefixes` (hidden tests, solutions, other submissions' staged
+/// packages) cut, with its quoted source lines and notes; one line says how
+/// many were cut. Paths under `own` are never cut: the student's own files.
+std::string without_secret_sources(const std::string& log,
+                                   const std::vector<std::string>& secret_prefixes,
+                                   const std::string& own);
+
 }  // namespace proctor

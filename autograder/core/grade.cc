@@ -21,6 +21,7 @@
 #include "autograder/core/process.h"
 #include "autograder/core/stage.h"
 #include "autograder/core/symbols.h"
+#include "testing/report_channel.h"
 
 namespace proctor {
 namespace {
@@ -165,16 +166,25 @@ RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const Lab& 
   // it, and an unsealed one means the harness never finished.
   const ReportChannel channel;
   limits.pass_fd = channel.fd();
-  limits.env.push_back("PROCTOR_REPORT_FD=3");
-  Confined run = run_confined(
-      {binary.string(), escape_test_spec(test.name), "-r", "xml", "-o", "/dev/fd/3"}, limits);
+  limits.env.push_back(std::string(report_channel::kDescriptorVariable) + "=" +
+                       std::to_string(report_channel::kDescriptor));
+  Confined run = run_confined({binary.string(), escape_test_spec(test.name), "-r", "xml"}, limits);
   RunVerdict verdict;
   verdict.seconds = run.seconds;
-  CaseVerdict report = read_case_verdict(channel.sealed() ? channel.read() : "", test.name);
+  // The harness says so on its standard error too: a test that merely exits
+  // with the same code is told the harness did not finish.
+  const bool tampered = run.exit.exited && run.exit.code == report_channel::kTampered &&
+                        run.output.find("proctor: the report") != std::string::npos;
+  CaseVerdict report =
+      read_case_verdict(channel.sealed() && !tampered ? channel.read() : "", test.name);
   if (!channel.sealed() && report.problem.empty()) {
     report.problem = "the test harness did not finish its report";
   }
-  if (run.out_of_memory) {
+  if (tampered) {
+    verdict.message =
+        "the test's report channel was written to by something other than the test harness, "
+        "so the report was thrown away";
+  } else if (run.out_of_memory) {
     verdict.message = "used more than its " + std::to_string(limits.max_memory >> 20) +
                       " MiB of memory and was killed (" + run.exit.describe() + ")";
   } else if (run.exit.timed_out) {
@@ -427,7 +437,12 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
         const auto stopped = build.stopped.find(staged[i].package);
         results[i].problem = stopped != build.stopped.end()
                                  ? stopped->second
-                                 : first_errors(build.errors[label], staged[i].package + "/");
+                                 : first_errors(without_secret_sources(
+                                                    build.errors[label],
+                                                    {"autograder/hidden/", "solutions/",
+                                                     std::string(kStagePackages)},
+                                                    staged[i].package + "/"),
+                                                staged[i].package + "/");
         break;
       }
     }

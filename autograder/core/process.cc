@@ -13,6 +13,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -27,9 +30,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
@@ -112,6 +117,9 @@ void write_all(int fd, const void* data, size_t size) {
 
 constexpr char kCgroupRoot[] = "/sys/fs/cgroup";
 constexpr rlim_t kMaxOpenFiles = 4096;
+// The world-writable folders a run could fill or leave files in: private
+// to each run where it has a mount namespace, swept by account after it.
+constexpr const char* kSharedScratch[] = {"/tmp", "/var/tmp", "/dev/shm"};
 
 // Gives the calling process (pid 1 of a new PID namespace, in a new mount
 // namespace) a /proc that shows its own namespace, so that pids the tests see
@@ -139,8 +147,12 @@ bool loopback_up() {
 // Flags for unshare() that give a new PID and mount namespace here, and a
 // network namespace where the machine allows one, or -1 if none do.
 int probe_pid_namespace() {
-  for (int flags : {CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET, CLONE_NEWPID | CLONE_NEWNS,
-                    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET,
+  // An IPC namespace too where there is one: System V segments, semaphores
+  // and message queues of a run go when it ends.
+  for (int flags : {CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET,
+                    CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC, CLONE_NEWPID | CLONE_NEWNS,
+                    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET,
+                    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC,
                     CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS}) {
     pid_t child = ::fork();
     if (child < 0) return -1;
@@ -545,6 +557,52 @@ fs::path account_locks() {
 // and released by the kernel if the grader dies. Whatever runs under the
 // account is killed when it is taken (left by a grader that was killed) and
 // when it is given back.
+// The ids of the System V IPC objects of one kind ("shm", "sem", "msg")
+// whose owner's uid is in [first, last], from /proc/sysvipc (columns found
+// by their heading).
+std::vector<int> ipc_objects_of(const std::string& kind, uid_t first, uid_t last) {
+  std::ifstream table("/proc/sysvipc/" + kind);
+  std::string line;
+  std::vector<int> found;
+  if (!std::getline(table, line)) return found;
+  std::istringstream heading(line);
+  std::vector<std::string> columns{std::istream_iterator<std::string>(heading), {}};
+  const auto column = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(columns.begin(), columns.end(), name) -
+                                    columns.begin());
+  };
+  const std::size_t id_at = column(kind == "msg" ? "msqid" : kind + "id");
+  const std::size_t uid_at = column("uid");
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::vector<std::string> row{std::istream_iterator<std::string>(fields), {}};
+    if (id_at >= row.size() || uid_at >= row.size()) continue;
+    const auto owner = static_cast<uid_t>(std::strtoul(row[uid_at].c_str(), nullptr, 10));
+    if (owner >= first && owner <= last) found.push_back(std::atoi(row[id_at].c_str()));
+  }
+  return found;
+}
+
+// Removes what `uid` left behind outside its run folder: files at the top of
+// the shared scratch folders and System V IPC objects, which a run without
+// mount and IPC namespaces of its own leaves in the grader's. Called only
+// once no process of the account is left to race the removal.
+void remove_leftovers_of(uid_t uid) {
+  for (const char* dir : kSharedScratch) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      struct stat st {};
+      if (::lstat(entry.path().c_str(), &st) == 0 && st.st_uid == uid) {
+        std::error_code removal;
+        fs::remove_all(entry.path(), removal);
+      }
+    }
+  }
+  for (int id : ipc_objects_of("shm", uid, uid)) ::shmctl(id, IPC_RMID, nullptr);
+  for (int id : ipc_objects_of("sem", uid, uid)) ::semctl(id, 0, IPC_RMID);
+  for (int id : ipc_objects_of("msg", uid, uid)) ::msgctl(id, IPC_RMID, nullptr);
+}
+
 class AccountLease {
  public:
   AccountLease() {
@@ -563,9 +621,11 @@ class AccountLease {
     // What a killed grader left under the account. Usually nothing: one
     // look at /proc, and the helper process only when something is there.
     if (account_has_processes(uid_)) kill_account(uid_);
+    remove_leftovers_of(uid_);
   }
   ~AccountLease() {
     if (account_has_processes(uid_)) kill_account(uid_);
+    remove_leftovers_of(uid_);
   }
   AccountLease(const AccountLease&) = delete;
   AccountLease& operator=(const AccountLease&) = delete;
@@ -612,7 +672,12 @@ void remove_stale_run_folders() {
     const pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + 13));
     struct stat st {};
     if (pid <= 0 || ::lstat(entry.path().c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
-    if (::kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    // Its run folders may still be tmpfs mounts.
+    for (const auto& run : fs::directory_iterator(entry.path(), ec)) {
+      ::umount2(run.path().c_str(), MNT_DETACH);
+    }
+    fs::remove_all(entry.path(), ec);
   }
 }
 
@@ -642,9 +707,16 @@ RunFolder::RunFolder() {
   std::error_code ec;
   fs::remove_all(path_, ec);
   fs::create_directory(path_);
+  // A quota on what a run keeps in its folder: a tmpfs of its own, where
+  // the grader may mount (root with mount namespaces; not in a container).
+  if (::geteuid() == 0 && isolation().hides_paths) {
+    const std::string options = "size=" + std::to_string(kScratchSpace) + ",mode=0700";
+    mounted_ = ::mount("tmpfs", path_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) == 0;
+  }
 }
 
 RunFolder::~RunFolder() {
+  if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
   std::error_code ec;
   fs::remove_all(path_, ec);
 }
@@ -658,6 +730,25 @@ std::vector<pid_t> process_ids() {
     pids.push_back(static_cast<pid_t>(std::stol(name)));
   }
   return pids;
+}
+
+std::vector<std::string> run_account_leftovers() {
+  std::vector<std::string> found;
+  for (const char* dir : kSharedScratch) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      struct stat st {};
+      if (::lstat(entry.path().c_str(), &st) == 0 && st.st_uid >= kFirstRunAccount) {
+        found.push_back(entry.path().string());
+      }
+    }
+  }
+  for (const std::string kind : {"shm", "sem", "msg"}) {
+    for (int id : ipc_objects_of(kind, kFirstRunAccount, static_cast<uid_t>(-1))) {
+      found.push_back("System V " + kind + " " + std::to_string(id));
+    }
+  }
+  return found;
 }
 
 std::vector<pid_t> live_processes_of(uid_t first, uid_t last) {
@@ -895,6 +986,42 @@ bool others_may_run_file(const fs::path& path) {
 // cannot be made). The link stays root's: the run owns the folder, never the
 // grader's file. With `always`, the link is made even where others may run
 // the program in place (its folder is about to be hidden from the run).
+// "/proc/self/fd/N" for a descriptor, made without allocating
+// (async-signal-safe).
+class DescriptorPath {
+ public:
+  explicit DescriptorPath(int fd) {
+    constexpr std::string_view prefix = "/proc/self/fd/";
+    char digits[16];
+    int count = 0;
+    do {
+      digits[count++] = static_cast<char>('0' + fd % 10);
+      fd /= 10;
+    } while (fd > 0 && count < 15);
+    std::size_t at = prefix.copy(text_, prefix.size());
+    while (count > 0) text_[at++] = digits[--count];
+    text_[at] = '\0';
+  }
+  const char* c_str() const { return text_; }
+
+ private:
+  char text_[32];
+};
+
+// The folders from /tmp down to `dir` ("/tmp/a", "/tmp/a/b"), or none when
+// `dir` is not below /tmp.
+std::vector<std::string> folders_below_tmp(const fs::path& dir) {
+  const fs::path relative = dir.lexically_normal().lexically_relative("/tmp");
+  std::vector<std::string> chain;
+  if (relative.empty() || *relative.begin() == ".." || *relative.begin() == ".") return chain;
+  fs::path at = "/tmp";
+  for (const auto& part : relative) {
+    at /= part;
+    chain.push_back(at.string());
+  }
+  return chain;
+}
+
 std::string program_for(const std::string& program, const fs::path& cwd, bool always) {
   std::error_code missing;
   if (!fs::is_regular_file(program, missing) || (!always && others_can_run(program))) {
@@ -952,8 +1079,12 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   }
   // No run may see, let alone change, any cgroup's limits.
   if (layers.hides_paths && fs::is_directory(kCgroupRoot)) hidden_dirs.push_back(kCgroupRoot);
-  if (layers.run_accounts || hiding) {
-    program.front() = program_for(argv.front(), limits.cwd, hiding);
+  // A program under /tmp is not there for a run with a /tmp of its own.
+  const bool private_scratch = layers.hides_paths && layers.pid_namespace;
+  const bool program_in_tmp = !folders_below_tmp(argv.front()).empty();
+  if (layers.run_accounts || hiding || (private_scratch && program_in_tmp)) {
+    program.front() =
+        program_for(argv.front(), limits.cwd, hiding || (private_scratch && program_in_tmp));
   }
   const uid_t uid = account ? account->uid() : 0;
   const rlimit processes{static_cast<rlim_t>(limits.max_processes),
@@ -988,6 +1119,20 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
       layers.seccomp ? &seccomp_program(limits.allow_ptrace) : nullptr;
   const rlimit no_core{0, 0};
   const rlimit file_size{limits.max_file_size, limits.max_file_size};
+  const auto cpu_seconds = static_cast<rlim_t>(
+      limits.max_cpu_seconds > 0
+          ? limits.max_cpu_seconds
+          : std::chrono::ceil<std::chrono::seconds>(limits.deadline).count() *
+                std::max(1U, std::thread::hardware_concurrency()));
+  const rlimit cpu_time{cpu_seconds, cpu_seconds + 1};
+  // Where the run has a mount namespace, /tmp, /var/tmp and /dev/shm are one
+  // tmpfs of its own, gone when the run ends; its folder, where that is
+  // under /tmp, is bound back in at the same place (from a descriptor the
+  // run's init holds, since the new /tmp covers the old).
+  const std::string scratch_options = "size=" + std::to_string(kScratchSpace) + ",mode=1777";
+  const std::vector<std::string> cwd_chain =
+      private_scratch ? folders_below_tmp(limits.cwd) : std::vector<std::string>{};
+  const std::string cwd_text = limits.cwd.string();
 
   const auto start = Clock::now();
   pid_t runner = ::fork();
@@ -1019,12 +1164,39 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
       for (const auto& file : hidden_files) {
         if (::mount("/dev/null", file.c_str(), nullptr, MS_BIND, nullptr) != 0) ::_exit(125);
       }
-      if ((unshare_flags & CLONE_NEWNET) != 0 && !loopback_up()) ::_exit(125);
+      if (private_scratch) {
+        // Opened in the run's mount namespace: a bind's source must be there.
+        const int cwd_fd = cwd_chain.empty()
+                               ? -1
+                               : ::open(cwd_text.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (!cwd_chain.empty() && cwd_fd < 0) ::_exit(125);
+        if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, scratch_options.c_str()) != 0) {
+          ::_exit(125);
+        }
+        for (const char* other : kSharedScratch) {
+          if (std::string_view(other) == "/tmp") continue;
+          if (::mount("/tmp", other, nullptr, MS_BIND, nullptr) != 0 && errno != ENOENT) {
+            ::_exit(125);
+          }
+        }
+        for (const auto& dir : cwd_chain) {
+          if (::mkdir(dir.c_str(), 0711) != 0) ::_exit(125);
+        }
+        if (!cwd_chain.empty()) {
+          DescriptorPath source(cwd_fd);
+          if (::mount(source.c_str(), cwd_chain.back().c_str(), nullptr, MS_BIND | MS_REC,
+                      nullptr) != 0) {
+            ::_exit(125);
+          }
+          ::close(cwd_fd);
+        }
+      }
       pid_t test = ::fork();
       if (test < 0) ::_exit(125);
       if (test == 0) {
         ::setrlimit(RLIMIT_CORE, &no_core);
         ::setrlimit(RLIMIT_FSIZE, &file_size);
+        ::setrlimit(RLIMIT_CPU, &cpu_time);
         ::setrlimit(RLIMIT_NOFILE, &open_files);
         if (address_space.rlim_cur != RLIM_INFINITY) ::setrlimit(RLIMIT_AS, &address_space);
         if (::chdir(limits.cwd.c_str()) != 0) ::_exit(126);

@@ -60,6 +60,11 @@ std::string run_output(const std::vector<std::string>& argv, const std::filesyst
 /// The pid of every process the grader can see in /proc.
 std::vector<pid_t> process_ids();
 
+/// What run accounts left outside their run folders, one line each: files
+/// at the top of /tmp, /var/tmp and /dev/shm, and System V IPC objects.
+/// Empty once every run has ended and been cleaned up.
+std::vector<std::string> run_account_leftovers();
+
 /// The live (not zombie) processes whose real uid is in [first, last].
 std::vector<pid_t> live_processes_of(uid_t first, uid_t last);
 
@@ -71,6 +76,11 @@ struct Confinement {
   std::size_t output_cap = 64 * 1024;
   /// Largest file any process may write (RLIMIT_FSIZE).
   std::size_t max_file_size = 64u << 20;
+  /// Processor time of each process, in seconds (RLIMIT_CPU: SIGXCPU, then
+  /// SIGKILL a second later); 0 for the deadline's seconds times the
+  /// machine's cores, which only a process the wall-clock watch missed can
+  /// reach.
+  int max_cpu_seconds = 0;
   /// Most processes (and threads) alive at once: the pids cgroup's limit
   /// where there is one, and RLIMIT_NPROC of the run's own account.
   int max_processes = 256;
@@ -168,9 +178,16 @@ void restrict_isolation(const Isolation& at_most);
 /// entry in the password database are skipped.
 constexpr unsigned kFirstRunAccount = 2'100'000'000;
 
+/// Bytes a run may keep in its scratch space: its own folder (a RunFolder),
+/// and /tmp, /var/tmp and /dev/shm, which are one private tmpfs of this size
+/// per run where runs get a mount namespace.
+constexpr std::size_t kScratchSpace = std::size_t{256} << 20;
+
 /// An empty folder for one confined run under `/tmp/proctor-runs-XXXXXX/`,
 /// where an unprivileged account can reach it (a kit under /root cannot be
-/// reached). Removed, with all in it, on destruction.
+/// reached). Where the grader may mount, the folder is a tmpfs of
+/// kScratchSpace bytes, so a run cannot fill the disk through it. Removed,
+/// with all in it, on destruction.
 class RunFolder {
  public:
   RunFolder();
@@ -182,13 +199,15 @@ class RunFolder {
 
  private:
   std::filesystem::path path_;
+  bool mounted_ = false;
 };
 
 /// Runs an untrusted program under `limits`: its own process group and, where
 /// the machine allows, its own unprivileged account, PID, mount and network
-/// namespace (loopback only) and pids cgroup; no descriptor of the grader's;
-/// core dumps off;
-/// file size limited; the whole tree killed at the deadline and when the main
+/// namespace (loopback only), IPC namespace and pids cgroup; private /tmp,
+/// /var/tmp and /dev/shm of kScratchSpace bytes where it has a mount
+/// namespace; no descriptor of the grader's; core dumps off; file size and
+/// processor time limited; the whole tree killed at the deadline and when the main
 /// process ends. Safe to call from several threads at once.
 /// @throws std::system_error only when the grader itself cannot fork or pipe.
 Confined run_confined(const std::vector<std::string>& argv, const Confinement& limits);

@@ -232,7 +232,8 @@ class Listener {
 // honest ones (the reference) and checks that every attack had the outcome
 // its golden result pins, that the honest ones keep full marks, and that
 // afterwards the kit is unchanged, no daemon wrote its marker, nothing runs
-// under a run account and no run reached the grader's listener.
+// under a run account or is left behind by one, and no run reached the
+// grader's listener.
 Problems corpus_contained(const Kit& kit, const Lab& lab, const SelftestOptions& options) {
   const auto missing = isolation().below_minimum();
   if (!missing.empty()) {
@@ -303,6 +304,9 @@ Problems corpus_contained(const Kit& kit, const Lab& lab, const SelftestOptions&
   for (pid_t pid : live_processes_of(kFirstRunAccount, static_cast<uid_t>(-1))) {
     problems.push_back("still running under a run account after the batch: pid " +
                        std::to_string(pid));
+  }
+  for (const auto& leftover : run_account_leftovers()) {
+    problems.push_back("left behind by a run account after the batch: " + leftover);
   }
   if (tree_digest(kit_files) != before) {
     problems.push_back("the kit's reference, hidden tests, skeleton or grader changed");

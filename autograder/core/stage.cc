@@ -147,6 +147,8 @@ std::string preprocessor_view(const std::string& text) {
 std::string compile_time_reach(const std::string& file, const std::string& text) {
   static const std::regex directive(R"(^\s*#\s*(include|include_next|import|embed)\b\s*(.*))");
   static const std::regex incbin(R"(incbin)", std::regex::icase);
+  // __has_include answers whether a file exists: one bit, but any file's.
+  static const std::regex has_include(R"(__has_include(_next)?\s*\(\s*(.?))");
   std::istringstream in(preprocessor_view(text));
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -154,6 +156,18 @@ std::string compile_time_reach(const std::string& file, const std::string& text)
     std::smatch match;
     if (std::regex_search(line, incbin)) {
       return where + "embeds a file with .incbin: " + line.substr(0, 120);
+    }
+    for (auto it = std::sregex_iterator(line.begin(), line.end(), has_include);
+         it != std::sregex_iterator(); ++it) {
+      const std::string rest = line.substr(static_cast<std::size_t>(it->position(2)));
+      const char open = rest.empty() ? '\0' : rest.front();
+      const auto close = rest.find(open == '"' ? '"' : '>', 1);
+      const std::string name =
+          open == '"' || open == '<' ? rest.substr(1, close == std::string::npos ? close : close - 1)
+                                     : "";
+      if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos) {
+        return where + "asks about a file outside the submission: " + line.substr(0, 120);
+      }
     }
     if (!std::regex_search(line, match, directive)) continue;
     if (match[1] == "embed") return where + "embeds a file with #embed: " + line.substr(0, 120);

@@ -152,6 +152,80 @@ TEST_CASE("what a run writes in its folder is there afterwards") {
   CHECK(fs::exists(marker));
 }
 
+TEST_CASE("a run's /tmp, /var/tmp and /dev/shm are its own, where runs get a mount namespace") {
+  if (!proctor::isolation().hides_paths) {
+    WARN("runs share /tmp here: " << proctor::isolation().describe());
+    return;
+  }
+  Sandbox box;
+  const std::string mark = "process_test-scratch-" + std::to_string(::getpid());
+  auto first = proctor::run_confined(
+      {"/bin/sh", "-c", "echo x > /tmp/" + mark + " && echo x > /dev/shm/" + mark +
+                            " && ls /var/tmp/" + mark + " && echo written"},
+      box.limits);
+  CHECK(first.output == "/var/tmp/" + mark + "\nwritten\n");  // One tmpfs, seen three times.
+  CHECK_FALSE(fs::exists("/tmp/" + mark));
+  CHECK_FALSE(fs::exists("/dev/shm/" + mark));
+  auto second = proctor::run_confined(
+      {"/bin/sh", "-c", "ls /tmp/" + mark + " /dev/shm/" + mark + " 2>/dev/null; echo end"},
+      box.limits);
+  CHECK(second.output == "end\n");
+}
+
+TEST_CASE("a run cannot keep more than its scratch space in /tmp or its folder") {
+  // Five files of 60 MiB, each under the file size limit, in each place:
+  // the fifth does not fit in 256 MiB.
+  const std::string fill =
+      "for i in 1 2 3 4 5; do head -c 60M /dev/zero > \"$0/f$i\" || { echo full at $i; exit 0; "
+      "}; done; echo fits";
+  Sandbox box;
+  for (const std::string& place : {std::string("/tmp"), box.folder.path().string()}) {
+    INFO(place);
+    auto run = proctor::run_confined({"/bin/sh", "-c", fill, place}, box.limits);
+    if (place == "/tmp" && !proctor::isolation().hides_paths) {
+      WARN("no private /tmp here: " << proctor::isolation().describe());
+      continue;
+    }
+    if (place != "/tmp" && (::geteuid() != 0 || !proctor::isolation().hides_paths)) {
+      WARN("run folders are no tmpfs here: " << proctor::isolation().describe());
+      continue;
+    }
+    CHECK_THAT(run.output, Catch::Contains("full at 5"));
+  }
+}
+
+TEST_CASE("what a run's account leaves in /tmp, /dev/shm and System V IPC is removed after it") {
+  if (!proctor::isolation().run_accounts) {
+    WARN("no run accounts here: " << proctor::isolation().describe());
+    return;
+  }
+  Sandbox box;
+  const std::string mark = "process_test-leftover-" + std::to_string(::getpid());
+  auto run = proctor::run_confined({"/bin/sh", "-c",
+                                    "mkdir /tmp/" + mark + " && echo x > /tmp/" + mark +
+                                        "/file && echo x > /dev/shm/" + mark +
+                                        "-shm && ipcmk -M 4096 >/dev/null && ipcmk -Q "
+                                        ">/dev/null && echo written"},
+                                   box.limits);
+  CHECK(run.output == "written\n");
+  CHECK_FALSE(fs::exists("/tmp/" + mark));
+  CHECK_FALSE(fs::exists("/dev/shm/" + mark + "-shm"));
+  // Nor a System V segment or queue of any run account.
+  for (const auto& leftover : proctor::run_account_leftovers()) {
+    CHECK_THAT(leftover, !Catch::StartsWith("System V"));
+  }
+}
+
+TEST_CASE("a process that spins past its processor time is killed") {
+  Sandbox box;
+  box.limits.max_cpu_seconds = 1;
+  box.limits.deadline = 20s;
+  auto run = proctor::run_confined({"/bin/sh", "-c", "while :; do :; done"}, box.limits);
+  CHECK_FALSE(run.exit.timed_out);
+  CHECK((run.exit.signal == SIGXCPU || run.exit.signal == SIGKILL));
+  CHECK(run.seconds < 10);
+}
+
 TEST_CASE("a run uses an unprivileged account of its own, where the grader is root") {
   if (!proctor::isolation().run_accounts) {
     WARN("no run accounts here: " << proctor::isolation().describe());
@@ -212,8 +286,9 @@ TEST_CASE("what the grader hides is empty to a run, where runs get a mount names
     WARN("nothing is hidden here: " << proctor::isolation().describe());
     return;
   }
-  // Under /tmp, where every account could read them were they not hidden.
-  const fs::path top = "/tmp/process_test-secrets-" + std::to_string(::getpid());
+  // In the run's own folder, which it could read were they not hidden.
+  Sandbox box;
+  const fs::path top = box.folder.path() / "secrets";
   const fs::path secrets = top / "solutions";
   fs::create_directories(secrets);
   std::ofstream(secrets / "solution.cc") << "the answer\n";
@@ -221,7 +296,6 @@ TEST_CASE("what the grader hides is empty to a run, where runs get a mount names
   const std::string script = "cat " + (secrets / "solution.cc").string() + " " +
                              (top / "hidden_test.cc").string() + "; ls -A " + secrets.string() +
                              "; echo end";
-  Sandbox box;
   auto limits = box.limits;
   auto control = proctor::run_confined({"/bin/sh", "-c", script}, limits);
   CHECK_THAT(control.output, Catch::Contains("the answer") && Catch::Contains("the tests"));

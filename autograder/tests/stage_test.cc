@@ -263,7 +263,9 @@ TEST_CASE("includes of files outside the submission are found however they are w
                            "// #include \"/etc/passwd\"\n"
                            "/* #include </etc/passwd> */\n"
                            "const char* s = \"#include </etc/passwd>\";\n"
-                           "auto r = R\"(\n#include </etc/passwd>\n)\";\n") == "");
+                           "auto r = R\"(\n#include </etc/passwd>\n)\";\n"
+                           "#if __has_include(<pidfd.h>) && __has_include(\"x.h\")\n#endif\n") ==
+        "");
   // What reaches outside, each after a first line.
   for (const std::string& hostile : {
            std::string("#include \"/work/solutions/x.cc\"\n"),
@@ -274,6 +276,9 @@ TEST_CASE("includes of files outside the submission are found however they are w
            std::string("asm(\".incbin \\\"/x\\\"\");\n"),
            std::string("#include_next </x>\n"),
            std::string("#embed \"x\"\n"),
+           std::string("#if __has_include(</work/solutions/01_processes/processes.cc>)\n"),
+           std::string("constexpr bool b = __has_include(\"../hidden/x.cc\");\n"),
+           std::string("#define P <x>\n#if __has_include_next(P)\n"),
        }) {
     CAPTURE(hostile);
     CHECK_THAT(compile_time_reach("a.cc", "int x;\n" + hostile),

@@ -36,7 +36,11 @@ PRELUDE = """#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sched.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/shm.h>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -445,6 +449,85 @@ const int hostile = [] {
     for (std::size_t i = 0; block != nullptr && i < size; i += 4096) block[i] = 1;
   }
 """),
+    "thread_rewrites_report": (
+        "breaks decode_status, then a thread started before main watches the report channel "
+        "and replaces the report with a passing one the moment it appears",
+        "caught: the report is written and sealed by a child with no other thread, and read "
+        "back; the decode tests fail",
+        """
+// A passing Catch2 report for the test case this process runs (its name is
+// argv[1], escaped for the command line).
+std::string passing_report() {
+  const std::string cmdline = attack::slurp("/proc/self/cmdline");
+  const auto first = cmdline.find('\\0');
+  std::string name;
+  for (std::size_t i = first + 1; first != std::string::npos && i < cmdline.size() &&
+                                  cmdline[i] != '\\0'; ++i) {
+    if (cmdline[i] == '\\\\') continue;
+    if (cmdline[i] == '&') name += "&amp;";
+    else if (cmdline[i] == '<') name += "&lt;";
+    else if (cmdline[i] == '"') name += "&quot;";
+    else name += cmdline[i];
+  }
+  const std::string totals = "<OverallResults successes=\\"1\\" failures=\\"0\\" "
+                             "expectedFailures=\\"0\\"/>";
+  return "<?xml version=\\"1.0\\" encoding=\\"UTF-8\\"?>\\n"
+      "<Catch name=\\"test\\"><Group name=\\"test\\"><TestCase name=\\"" + name +
+      "\\"><OverallResult success=\\"true\\"/></TestCase>" + totals + "</Group>" + totals +
+      "</Catch>\\n";
+}
+// In the tests of decode_status, which the change above makes fail: the
+// moment the report appears, it is replaced.
+const int hostile = [] {
+  const std::string forged = passing_report();
+  if (forged.find("decode_status") == std::string::npos) return 0;
+  std::thread([forged] {
+    for (struct stat st {};;) {
+      if (::fstat(3, &st) == 0 && st.st_size > 0 &&
+          static_cast<std::size_t>(st.st_size) != forged.size()) {
+        if (::ftruncate(3, 0) == 0) (void)!::pwrite(3, forged.data(), forged.size(), 0);
+      }
+    }
+  }).detach();
+  return 0;
+}();
+"""),
+    "litter": (
+        "leaves files in /tmp, /var/tmp and /dev/shm and System V shared memory and a message "
+        "queue behind",
+        "contained: full marks, nothing left behind",
+        """// HOOK
+  {
+    for (const char* path : {"/tmp/proctor-litter", "/var/tmp/proctor-litter-var",
+                             "/dev/shm/proctor-litter-shm"}) {
+      std::ofstream(path) << "left behind\\n";
+    }
+    (void)::shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    (void)::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+  }
+"""),
+    "scratch_fill": (
+        "fills its folder and /tmp with files each under the file size limit",
+        "contained: full marks, the scratch space quota stops it",
+        """// HOOK
+  for (const char* dir : {".", "/tmp"}) {
+    const std::string block(1 << 20, 'x');
+    std::size_t written = 0;
+    for (int file = 0; file < 10; ++file) {
+      const std::string path = std::string(dir) + "/fill-" + std::to_string(file);
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      for (int i = 0; fd >= 0 && i < 32; ++i) {
+        if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) break;
+        written += block.size();
+      }
+      if (fd >= 0) ::close(fd);
+    }
+    for (int file = 0; file < 10; ++file) {
+      ::unlink((std::string(dir) + "/fill-" + std::to_string(file)).c_str());
+    }
+    if (written > (std::size_t{300} << 20)) attack::got_through(std::string("filled ") + dir);
+  }
+"""),
     "early_exit_zero": (
         "exits with status 0 before the tests run",
         "caught: no sealed report, zero marks",
@@ -466,6 +549,7 @@ NEEDS = {
     "namespaces": ["seccomp"],
     "network": ["network_namespace"],
     "memory_hog": ["memory_cgroup"],
+    "scratch_fill": ["hides_paths"],
 }
 
 # The one attack that also breaks the lab: decode_status loses its exit code.
@@ -489,7 +573,7 @@ def main():
             block = (code if code.startswith("// GLOBAL") else
                      "\nnamespace {\n" + code + "}  // namespace\n")
             text = solution.replace(ANCHOR, ANCHOR + "\n" + PRELUDE + block, 1)
-        if name == "destructor_rewrites_report":
+        if name in ("destructor_rewrites_report", "thread_rewrites_report"):
             assert BROKEN_DECODE[0] in text
             text = text.replace(*BROKEN_DECODE)
         with tempfile.TemporaryDirectory() as tmp:
