@@ -435,14 +435,13 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
         if (build.built[label]) continue;
         results[i].status = Status::build_error;
         const auto stopped = build.stopped.find(staged[i].package);
-        results[i].problem = stopped != build.stopped.end()
-                                 ? stopped->second
-                                 : first_errors(without_secret_sources(
-                                                    build.errors[label],
-                                                    {"autograder/hidden/", "solutions/",
-                                                     std::string(kStagePackages)},
-                                                    staged[i].package + "/"),
-                                                staged[i].package + "/");
+        const std::string own = staged[i].package + "/";
+        // What the compiler said about the hidden tests or another student's
+        // files is not the student's to read.
+        const std::string visible = without_secret_sources(
+            build.errors[label], {"autograder/hidden/", "solutions/", kStagePackages}, own);
+        results[i].problem =
+            stopped != build.stopped.end() ? stopped->second : first_errors(visible, own);
         break;
       }
     }

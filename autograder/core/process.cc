@@ -14,10 +14,10 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/msg.h>
-#include <sys/sem.h>
-#include <sys/shm.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timex.h>
@@ -1119,11 +1119,11 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
       layers.seccomp ? &seccomp_program(limits.allow_ptrace) : nullptr;
   const rlimit no_core{0, 0};
   const rlimit file_size{limits.max_file_size, limits.max_file_size};
-  const auto cpu_seconds = static_cast<rlim_t>(
-      limits.max_cpu_seconds > 0
-          ? limits.max_cpu_seconds
-          : std::chrono::ceil<std::chrono::seconds>(limits.deadline).count() *
-                std::max(1U, std::thread::hardware_concurrency()));
+  const auto cpu_seconds =
+      static_cast<rlim_t>(limits.max_cpu_seconds > 0
+                              ? limits.max_cpu_seconds
+                              : std::chrono::ceil<std::chrono::seconds>(limits.deadline).count() *
+                                    std::max(1U, std::thread::hardware_concurrency()));
   const rlimit cpu_time{cpu_seconds, cpu_seconds + 1};
   // Where the run has a mount namespace, /tmp, /var/tmp and /dev/shm are one
   // tmpfs of its own, gone when the run ends; its folder, where that is
@@ -1166,9 +1166,8 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
       }
       if (private_scratch) {
         // Opened in the run's mount namespace: a bind's source must be there.
-        const int cwd_fd = cwd_chain.empty()
-                               ? -1
-                               : ::open(cwd_text.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        const int cwd_fd =
+            cwd_chain.empty() ? -1 : ::open(cwd_text.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (!cwd_chain.empty() && cwd_fd < 0) ::_exit(125);
         if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, scratch_options.c_str()) != 0) {
           ::_exit(125);

@@ -162,9 +162,9 @@ std::string compile_time_reach(const std::string& file, const std::string& text)
       const std::string rest = line.substr(static_cast<std::size_t>(it->position(2)));
       const char open = rest.empty() ? '\0' : rest.front();
       const auto close = rest.find(open == '"' ? '"' : '>', 1);
-      const std::string name =
-          open == '"' || open == '<' ? rest.substr(1, close == std::string::npos ? close : close - 1)
-                                     : "";
+      const std::string name = open == '"' || open == '<'
+                                   ? rest.substr(1, close == std::string::npos ? close : close - 1)
+                                   : "";
       if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos) {
         return where + "asks about a file outside the submission: " + line.substr(0, 120);
       }

@@ -159,10 +159,10 @@ TEST_CASE("a run's /tmp, /var/tmp and /dev/shm are its own, where runs get a mou
   }
   Sandbox box;
   const std::string mark = "process_test-scratch-" + std::to_string(::getpid());
-  auto first = proctor::run_confined(
-      {"/bin/sh", "-c", "echo x > /tmp/" + mark + " && echo x > /dev/shm/" + mark +
-                            " && ls /var/tmp/" + mark + " && echo written"},
-      box.limits);
+  auto first = proctor::run_confined({"/bin/sh", "-c",
+                                      "echo x > /tmp/" + mark + " && echo x > /dev/shm/" + mark +
+                                          " && ls /var/tmp/" + mark + " && echo written"},
+                                     box.limits);
   CHECK(first.output == "/var/tmp/" + mark + "\nwritten\n");  // One tmpfs, seen three times.
   CHECK_FALSE(fs::exists("/tmp/" + mark));
   CHECK_FALSE(fs::exists("/dev/shm/" + mark));
@@ -201,12 +201,12 @@ TEST_CASE("what a run's account leaves in /tmp, /dev/shm and System V IPC is rem
   }
   Sandbox box;
   const std::string mark = "process_test-leftover-" + std::to_string(::getpid());
-  auto run = proctor::run_confined({"/bin/sh", "-c",
-                                    "mkdir /tmp/" + mark + " && echo x > /tmp/" + mark +
-                                        "/file && echo x > /dev/shm/" + mark +
-                                        "-shm && ipcmk -M 4096 >/dev/null && ipcmk -Q "
-                                        ">/dev/null && echo written"},
-                                   box.limits);
+  auto run = proctor::run_confined(
+      {"/bin/sh", "-c",
+       "mkdir /tmp/" + mark + " && echo x > /tmp/" + mark + "/file && echo x > /dev/shm/" + mark +
+           "-shm && ipcmk -M 4096 >/dev/null && ipcmk -Q "
+           ">/dev/null && echo written"},
+      box.limits);
   CHECK(run.output == "written\n");
   CHECK_FALSE(fs::exists("/tmp/" + mark));
   CHECK_FALSE(fs::exists("/dev/shm/" + mark + "-shm"));
