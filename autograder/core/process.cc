@@ -32,6 +32,7 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
@@ -191,6 +192,8 @@ fs::path cgroup_parent(const char* controller) {
 // Kills whatever runs in a cgroup and removes it, retrying while processes
 // are still dying (a cgroup with members cannot be removed).
 void kill_and_remove_cgroup(const fs::path& cgroup) {
+  // Version 2 kills a whole cgroup at once, forks in flight included.
+  if (std::ofstream kill_all(cgroup / "cgroup.kill"); kill_all) kill_all << "1" << std::flush;
   for (int round = 0; round < 100; ++round) {
     std::ifstream procs(cgroup / "cgroup.procs");
     bool any = false;
@@ -216,6 +219,15 @@ void remove_stale_cgroups(const char* controller) {
   }
 }
 
+// The folder under /sys/fs/cgroup of the version 2 hierarchy, where there is
+// one: "unified" beside version 1 controllers, "" where it is the only one.
+std::optional<std::string> v2_hierarchy() {
+  std::error_code ec;
+  if (fs::exists(fs::path(kCgroupRoot) / "unified" / "cgroup.procs", ec)) return "unified";
+  if (fs::exists(fs::path(kCgroupRoot) / "cgroup.controllers", ec)) return "";
+  return std::nullopt;
+}
+
 // Whether runs can get a cgroup of `controller` with `file` to set: the
 // grader's parent cgroup is made here and removed at exit.
 bool probe_cgroup(const char* controller, const char* file) {
@@ -234,8 +246,9 @@ bool probe_cgroup(const char* controller, const char* file) {
   return true;
 }
 
-// A per-run cgroup (v1) of one controller, with its limits set. Removed,
-// with anything still in it killed, on destruction.
+// A per-run cgroup of one hierarchy (a v1 controller's, or the v2 one),
+// with its limits set. Removed, with anything still in it killed, on
+// destruction.
 class RunCgroup {
  public:
   RunCgroup(const char* controller,
@@ -257,6 +270,8 @@ class RunCgroup {
   RunCgroup& operator=(const RunCgroup&) = delete;
   bool active() const { return !path_.empty(); }
   void add(pid_t pid) const { std::ofstream(path_ / "cgroup.procs") << pid; }
+  // Kills every process in the cgroup at once (version 2 only).
+  void kill_all() const { std::ofstream(path_ / "cgroup.kill") << "1"; }
   // The value of `key` in a "key value" file of the cgroup (0 if absent).
   long long read_key(const std::string& file, const std::string& key) const {
     std::ifstream in(path_ / file);
@@ -782,6 +797,7 @@ std::string Isolation::describe() const {
                            : ", network NOT blocked (no network namespace)";
   out += pids_cgroup ? ", pids cgroup limit" : ", no pids cgroup";
   out += memory_cgroup ? ", memory cgroup limit" : ", no memory cgroup";
+  out += kill_cgroup ? ", cgroup v2 kill" : "";
   out += hides_paths ? ", the kit's solutions, hidden tests and other submissions hidden"
                      : ", nothing hidden (no mount namespace)";
   out += run_accounts
@@ -796,6 +812,7 @@ bool Isolation::has(const std::string& field) const {
   const std::pair<const char*, bool> fields[] = {{"pid_namespace", pid_namespace},
                                                  {"pids_cgroup", pids_cgroup},
                                                  {"memory_cgroup", memory_cgroup},
+                                                 {"kill_cgroup", kill_cgroup},
                                                  {"network_namespace", network_namespace},
                                                  {"run_accounts", run_accounts},
                                                  {"hides_paths", hides_paths},
@@ -832,13 +849,19 @@ std::vector<Isolation::Layer> Isolation::layers() const {
        "a run can see and signal the grader's processes; leftovers are killed by account only"},
       {"network namespace per run (loopback only)", network_namespace,
        "tests can reach the network"},
-      {"solutions, hidden tests, other submissions and build outputs hidden", hides_paths,
-       "a run can read whatever the run account may read (nothing under /root, for example)"},
+      {"solutions, hidden tests, other submissions and build outputs hidden; /tmp, /var/tmp "
+       "and /dev/shm private to the run, 256 MiB",
+       hides_paths,
+       "a run can read whatever the run account may read (nothing under /root, for example), "
+       "and shares /tmp with the machine, bounded by the file size limit only (what its "
+       "account leaves there is removed after it)"},
       {"pids cgroup limit per run", pids_cgroup,
        "the process limit is RLIMIT_NPROC of the run account alone"},
       {"memory cgroup limit per run", memory_cgroup,
        "memory is limited by address space (RLIMIT_AS) in plain builds only; a sanitizer "
        "build may use all the machine's memory"},
+      {"cgroup v2 per run, killed whole (cgroup.kill)", kill_cgroup,
+       "the run's tree is stopped and killed by walking /proc, which also holds"},
       {"system call filter (seccomp): no mount or unmount, no new namespaces, no other "
        "process's memory, no modules, keys, BPF or clock changes",
        seccomp,
@@ -861,6 +884,8 @@ Isolation& detected_isolation() {
     found.network_namespace = found.pid_namespace && (namespace_flags() & CLONE_NEWNET) != 0;
     found.pids_cgroup = probe_cgroup("pids", "pids.max");
     found.memory_cgroup = probe_cgroup("memory", "memory.limit_in_bytes");
+    const auto v2 = v2_hierarchy();
+    found.kill_cgroup = v2 && probe_cgroup(v2->c_str(), "cgroup.kill");
     found.run_accounts = probe_run_accounts();
     found.hides_paths = found.pid_namespace;
     found.seccomp = probe_seccomp();
@@ -881,6 +906,7 @@ void restrict_isolation(const Isolation& at_most) {
   layers.hides_paths = layers.hides_paths && at_most.hides_paths && layers.pid_namespace;
   layers.pids_cgroup = layers.pids_cgroup && at_most.pids_cgroup;
   layers.memory_cgroup = layers.memory_cgroup && at_most.memory_cgroup;
+  layers.kill_cgroup = layers.kill_cgroup && at_most.kill_cgroup;
   layers.run_accounts = layers.run_accounts && at_most.run_accounts;
   layers.seccomp = layers.seccomp && at_most.seccomp;
 }
@@ -1101,6 +1127,11 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
     pids.emplace("pids", std::vector<std::pair<std::string, std::string>>{
                              {"pids.max", std::to_string(limits.max_processes)}});
   }
+  std::optional<RunCgroup> whole;
+  if (layers.kill_cgroup) {
+    whole.emplace(v2_hierarchy().value_or("").c_str(),
+                  std::vector<std::pair<std::string, std::string>>{});
+  }
   std::optional<RunCgroup> memory;
   if (layers.memory_cgroup) {
     memory.emplace("memory", std::vector<std::pair<std::string, std::string>>{
@@ -1248,6 +1279,7 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   ::setpgid(runner, runner);
   if (pids && pids->active()) pids->add(runner);
   if (memory && memory->active()) memory->add(runner);
+  if (whole && whole->active()) whole->add(runner);
   write_all(go_write.get(), "g", 1);
   go_write.reset();
   status_write.reset();
@@ -1277,6 +1309,7 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   // Runner and init go, and the namespace with init; without a namespace,
   // init's whole tree, wherever in it a process hides.
+  if (whole && whole->active()) whole->kill_all();
   if (unshare_flags != 0) {
     ::kill(-runner, SIGKILL);
   } else {
@@ -1289,6 +1322,7 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   }
   pids.reset();  // Kill whatever is still in the cgroups and remove them.
   memory.reset();
+  whole.reset();
   account.reset();  // Kills whatever still runs under the run's account.
   if (!result.exit.timed_out) {
     if (reported) {

@@ -127,6 +127,9 @@ struct Isolation {
   bool pids_cgroup = false;
   /// A memory cgroup (v1) limiting how much memory a run may use.
   bool memory_cgroup = false;
+  /// A cgroup (v2) per run that the grader kills whole with cgroup.kill,
+  /// forks in flight included, before it walks the tree.
+  bool kill_cgroup = false;
   /// A new network namespace per run with only loopback: no network.
   bool network_namespace = false;
   /// Each run in flight has an unprivileged account of its own (uid and gid

@@ -312,10 +312,28 @@ TEST_CASE("what the grader hides is empty to a run, where runs get a mount names
   fs::remove_all(top);
 }
 
+TEST_CASE("a run is in a cgroup of its own that is killed whole, where there is cgroup v2") {
+  if (!proctor::isolation().kill_cgroup) {
+    WARN("no cgroup v2 kill here: " << proctor::isolation().describe());
+    return;
+  }
+  Sandbox box;
+  // Processes that fork on and on while the run ends: all gone after it.
+  box.limits.deadline = 1s;
+  auto run = proctor::run_confined(
+      {"/bin/sh", "-c", "grep '^0::' /proc/self/cgroup; while :; do sleep 100 & sleep 0.02; done"},
+      box.limits);
+  CHECK(run.exit.timed_out);
+  CHECK_THAT(run.output, Catch::Contains("0::/proctor-" + std::to_string(::getpid()) + "/run-"));
+  if (proctor::isolation().run_accounts) {
+    CHECK(proctor::live_processes_of(proctor::kFirstRunAccount, static_cast<uid_t>(-1)).empty());
+  }
+}
+
 TEST_CASE("every isolation layer is listed, and a missing one says what a run can do") {
   proctor::Isolation none;
   const auto layers = none.layers();
-  REQUIRE(layers.size() == 8);
+  REQUIRE(layers.size() == 9);
   CHECK(layers.front().present);  // The process group is always there.
   for (std::size_t i = 1; i < layers.size(); ++i) {
     CHECK_FALSE(layers[i].present);
@@ -323,7 +341,7 @@ TEST_CASE("every isolation layer is listed, and a missing one says what a run ca
   }
   proctor::Isolation all;
   all.run_accounts = all.pid_namespace = all.network_namespace = all.hides_paths = all.pids_cgroup =
-      all.memory_cgroup = all.seccomp = true;
+      all.memory_cgroup = all.kill_cgroup = all.seccomp = true;
   for (const auto& layer : all.layers()) {
     CHECK(layer.present);
     CHECK(layer.without.empty());
