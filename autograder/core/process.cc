@@ -850,7 +850,8 @@ std::vector<Isolation::Layer> Isolation::layers() const {
       {"network namespace per run (loopback only)", network_namespace,
        "tests can reach the network"},
       {"solutions, hidden tests, other submissions and build outputs hidden; /tmp, /var/tmp "
-       "and /dev/shm private to the run, 256 MiB",
+       "and /dev/shm private to the run, " +
+           std::to_string(kScratchSpace >> 20) + " MiB",
        hides_paths,
        "a run can read whatever the run account may read (nothing under /root, for example), "
        "and shares /tmp with the machine, bounded by the file size limit only (what its "
