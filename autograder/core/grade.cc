@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -200,6 +201,12 @@ RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const Lab& 
                       " (a sanitizer finding or a crash at exit)";
   } else {
     verdict.passed = true;
+    // A passing test may still have something to say (a timing check the
+    // machine was too busy to decide): its warnings become its note.
+    std::istringstream lines(report.messages);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("Warning: ", 0) == 0) verdict.message += line.substr(9) + "\n";
+    }
     return verdict;
   }
   if (!run.output.empty())
@@ -515,6 +522,7 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
       TestResult& test = results[job.submission].tests[binary_offset[job.binary] + job.test];
       test.seconds = std::max(test.seconds, verdict.seconds);
       ++test.runs;
+      if (verdict.passed && test.passed && test.message.empty()) test.message = verdict.message;
       if (!verdict.passed && test.passed) {
         test.passed = false;
         test.message = describe_run ? "[" + job.config + ", run " + std::to_string(job.run) +

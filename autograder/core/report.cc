@@ -243,6 +243,15 @@ std::string text_report(const SubmissionResult& result) {
         << (test.hidden ? "hidden" : "public") << ", 0/" << format_points(test.info.points) << ")\n"
         << indent(test.message, "      ");
   }
+  bool any_note = false;
+  for (std::size_t i = 0; i < result.tests.size(); ++i) {
+    const TestResult& test = result.tests[i];
+    if (!test.passed || test.message.empty()) continue;
+    if (!any_note) out << "\nNotes on passed tests:\n";
+    any_note = true;
+    out << "  " << test_number(result, i) << " " << test.info.name << "\n"
+        << indent(test.message, "      ");
+  }
   out << "\n" << task_table(result);
   return out.str();
 }

@@ -118,6 +118,19 @@ TEST_CASE("the readable report lists failures and ends with the score") {
                        Catch::EndsWith("Score: 2/6\n"));
 }
 
+TEST_CASE("a passed test's note is in the readable report, not among the failures") {
+  auto result = sample();
+  result.tests[0].message = "This machine was too busy to decide this check";
+  const auto text = proctor::text_report(result);
+  const auto notes = text.find("Notes on passed tests:");
+  REQUIRE(notes != std::string::npos);
+  CHECK(text.find("one works", notes) != std::string::npos);
+  CHECK(text.find("too busy", notes) != std::string::npos);
+  CHECK(text.find("too busy") > text.find("Failed tests:"));
+  CHECK_THAT(proctor::gradescope_results(result)["tests"][0]["output"].get<std::string>(),
+             Catch::Contains("too busy"));
+}
+
 TEST_CASE("a build error scores zero and shows the compiler's words") {
   auto result = sample();
   result.status = Status::build_error;

@@ -1,11 +1,20 @@
 // Lab 04 hidden tests: bad measurement methods. Never shipped to students.
 // Each student figure is compared with the reference's figure for the same
 // quantity, measured in the same run (reference::within: 1/3x to 3x).
+//
+// A loaded machine disturbs every figure, the reference's too, so each
+// timing check is decided against the reference (decide() below): the
+// student passes as soon as one attempt passes; fails only when two attempts
+// in which the reference passed the same check did not; and where the
+// reference kept failing it, the machine was too noisy to tell: the student
+// keeps the point and the report says so.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <algorithm>
 #include <cmath>
+#include <sstream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -27,25 +36,47 @@ std::string compare(const char* what, double student, double yardstick) {
          std::to_string(std::lround(yardstick)) + " ns)";
 }
 
-// Every comparison in the report is within the band (and there was one).
 // The student's and the reference's figure for one quantity, measured in
 // turn for five rounds; each side keeps its fastest median. Load on the
 // machine only ever adds time, so the minimum is the least disturbed figure
 // (three rounds once let a whole disturbed round pass for the reference's
 // best vfork figure).
+struct Paired {
+  double student = INFINITY;
+  double reference = INFINITY;
+  // The reference's slowest round: far above its fastest, the machine was
+  // too disturbed for the comparison to mean much.
+  double reference_slowest = 0;
+};
+
 template <typename Student, typename Yardstick>
-std::pair<double, double> paired(Student student, Yardstick yardstick) {
-  double s = INFINITY;
-  double r = INFINITY;
+Paired paired(Student student, Yardstick yardstick) {
+  Paired figures;
   for (int round = 0; round < 5; ++round) {
-    r = std::min(r, yardstick());
-    s = std::min(s, student());
+    const double r = yardstick();
+    figures.reference = std::min(figures.reference, r);
+    figures.reference_slowest = std::max(figures.reference_slowest, r);
+    figures.student = std::min(figures.student, student());
   }
-  return {s, r};
+  return figures;
 }
 
-std::string compare_paired(const char* what, std::pair<double, double> figures) {
-  return compare(what, figures.first, figures.second);
+// One attempt at a timing check: whether the student's figures pass it,
+// whether the reference's, measured alongside, passed it as well (or were
+// steady enough to judge by), and what was seen.
+struct Attempt {
+  bool student = true;
+  bool reference = true;
+  std::string seen;
+};
+
+// Adds one paired comparison to an attempt: the student's figure within the
+// band of the reference's, and the reference steady across its rounds.
+void add(Attempt& attempt, const char* what, const Paired& figures) {
+  attempt.student = attempt.student && reference::within(figures.student, figures.reference);
+  attempt.reference =
+      attempt.reference && reference::within(figures.reference_slowest, figures.reference);
+  attempt.seen += compare(what, figures.student, figures.reference) + "; ";
 }
 
 // For a figure that depends on whether two threads happen to overlap (a
@@ -56,25 +87,60 @@ std::string compare_paired(const char* what, std::pair<double, double> figures) 
 // any of the reference's. A method that never contends still stays far
 // below every reference round that did.
 template <typename Student, typename Yardstick>
-std::string compare_contended(const char* what, Student student, Yardstick yardstick) {
+Attempt compare_contended(const char* what, Student student, Yardstick yardstick) {
   std::vector<double> s;
   std::vector<double> r;
   for (int round = 0; round < 5; ++round) {
     r.push_back(yardstick());
     s.push_back(student());
   }
+  const auto [fastest, slowest] = std::minmax_element(r.begin(), r.end());
+  Attempt attempt{false, reference::within(*slowest, *fastest), ""};
   for (double mine : s) {
     for (double theirs : r) {
-      if (reference::within(mine, theirs)) return compare(what, mine, theirs);
+      if (reference::within(mine, theirs)) {
+        attempt.student = true;
+        attempt.seen = compare(what, mine, theirs) + "; ";
+        return attempt;
+      }
     }
   }
-  return compare(what, *std::min_element(s.begin(), s.end()),
-                 *std::max_element(r.begin(), r.end()));
+  attempt.seen = compare(what, *std::min_element(s.begin(), s.end()), *slowest) + "; ";
+  return attempt;
 }
 
-bool all_ok(const std::string& report) {
-  return report.rfind("exception:", 0) == std::string::npos &&
-         report.find(" ok (") != std::string::npos && report.find(" off (") == std::string::npos;
+// Decides a timing check against the reference measured in the same run:
+// "passed: ..." as soon as one attempt passes the student; "failed: ..."
+// once two attempts in which the reference passed the same check did not;
+// "undecided: ..." when the reference kept failing it too (a machine too
+// busy to tell).
+template <typename Check>
+std::string decide(Check check, int attempts = 3) {
+  int failed = 0;
+  std::string seen;
+  for (int i = 0; i < attempts; ++i) {
+    const Attempt attempt = check();
+    if (attempt.student) return "passed: " + attempt.seen;
+    seen = attempt.seen;
+    if (attempt.reference && ++failed == 2) return "failed: " + seen;
+  }
+  return "undecided: " + seen;
+}
+
+// The verdict of a guarded decide(): a failure fails the test; an undecided
+// check passes, with a warning the grader's report carries.
+void require_decided(const testing::GuardResult& result) {
+  CAPTURE(result.how_it_ended, result.report);
+  REQUIRE(result.finished);
+  if (result.report.rfind("undecided: ", 0) == 0) {
+    WARN(
+        "This machine was too busy to decide this check (the reference solution, measured "
+        "alongside, failed it too), so it was not held against you. What was seen: "
+        << result.report.substr(11));
+  }
+  const bool decided_for =
+      result.report.rfind("passed: ", 0) == 0 || result.report.rfind("undecided: ", 0) == 0;
+  REQUIRE(decided_for);
 }
 
 }  // namespace
@@ -84,12 +150,18 @@ bool all_ok(const std::string& report) {
 TEST_CASE("the timer's resolution and overhead are measured with a fine clock",
           "[lab04][task1][points=1]") {
   auto result = run_guarded([] {
-    double resolution = lab04::timer_resolution_ns();
-    double overhead = lab04::timer_overhead_ns();
-    return join(resolution > 0, resolution < 1000, overhead > 0, overhead < 10000);
+    // Against the reference's figures for the same clock, so that a machine
+    // whose steady_clock is coarse (some virtual machines) fails no one:
+    // a coarse clock of the student's own choosing is still far off there.
+    const double resolution = lab04::timer_resolution_ns();
+    const double overhead = lab04::timer_overhead_ns();
+    const double clock = reference::timer_resolution_ns();
+    const double pair = reference::timer_overhead_ns();
+    return join(resolution > 0, resolution <= 10 * clock + 100, overhead >= 0,
+                overhead > 0 || pair == 0, overhead <= 10 * pair + 1000);
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 1 1 1");
+  REQUIRE(result.report == "1 1 1 1 1");
 }
 
 // Bugs: reporting a cost below what the timer can resolve (no batching),
@@ -134,20 +206,20 @@ TEST_CASE("measure refuses what it cannot resolve and bad arguments", "[lab04][t
 TEST_CASE("thread creation costs agree with the reference", "[lab04][task2][points=2]") {
   auto result = run_guarded(
       [] {
-        std::string out;
-        for (bool pthread : {false, true}) {
-          auto kind = pthread ? lab04::ThreadKind::pthread : lab04::ThreadKind::std_thread;
-          out += compare_paired(pthread ? "pthread" : "std::thread",
-                                paired([&] { return lab04::thread_create_join_ns(kind, 200); },
-                                       [&] { return reference::thread_create_join_ns(pthread, 200); })) +
-                 "; ";
-        }
-        return out;
+        return decide([] {
+          Attempt attempt{true, true, ""};
+          for (bool pthread : {false, true}) {
+            auto kind = pthread ? lab04::ThreadKind::pthread : lab04::ThreadKind::std_thread;
+            const Paired figures =
+                paired([&] { return lab04::thread_create_join_ns(kind, 200); },
+                       [&] { return reference::thread_create_join_ns(pthread, 200); });
+            add(attempt, pthread ? "pthread" : "std::thread", figures);
+          }
+          return attempt;
+        });
       },
-      30s);
-  CAPTURE(result.how_it_ended, result.report);
-  REQUIRE(result.finished);
-  REQUIRE(all_ok(result.report));
+      50s);
+  require_decided(result);
 }
 
 // Bugs: measuring the wrong operation (exec where fork was asked), a child
@@ -156,21 +228,21 @@ TEST_CASE("process creation costs agree with the reference and leave no zombie",
           "[lab04][task3][points=2]") {
   auto result = run_guarded(
       [] {
-        std::string out;
-        const char* names[] = {"fork", "vfork", "fork+exec", "posix_spawn"};
-        for (int kind = 0; kind < 4; ++kind) {
-          out += compare_paired(
-                     names[kind],
-                     paired([&] { return lab04::process_create_ns(static_cast<lab04::ProcessKind>(kind), 30); },
-                            [&] { return reference::process_create_ns(kind, 30); })) +
-                 "; ";
-        }
-        return out + join("children", testing::has_children());
+        const std::string verdict = decide([] {
+          Attempt attempt{true, true, ""};
+          const char* names[] = {"fork", "vfork", "fork+exec", "posix_spawn"};
+          for (int kind = 0; kind < 4; ++kind) {
+            const Paired figures = paired(
+                [&] { return lab04::process_create_ns(static_cast<lab04::ProcessKind>(kind), 30); },
+                [&] { return reference::process_create_ns(kind, 30); });
+            add(attempt, names[kind], figures);
+          }
+          return attempt;
+        });
+        return verdict + join("children", testing::has_children());
       },
-      40s);
-  CAPTURE(result.how_it_ended, result.report);
-  REQUIRE(result.finished);
-  REQUIRE(all_ok(result.report));
+      55s);
+  require_decided(result);
   REQUIRE(result.report.find("children 0") != std::string::npos);
 }
 
@@ -180,15 +252,36 @@ TEST_CASE("fork orders after thread creation; vfork and spawn beat fork+exec",
           "[lab04][task3][points=1]") {
   auto result = run_guarded(
       [] {
-        double thread = lab04::thread_create_join_ns(lab04::ThreadKind::pthread, 200);
-        double fork = lab04::process_create_ns(lab04::ProcessKind::fork_exit, 60);
-        double exec = lab04::process_create_ns(lab04::ProcessKind::fork_exec, 40);
-        double vfork = lab04::process_create_ns(lab04::ProcessKind::vfork_exit, 60);
-        return join(thread < fork, fork < exec, vfork < exec);
+        return decide([] {
+          // The fastest of three rounds of each, interleaved, for both sides.
+          struct Figures {
+            double thread = INFINITY, fork = INFINITY, exec = INFINITY, vfork = INFINITY;
+            // fork+exec loads a program on top of a fork: half again at least.
+            bool ordered() const { return thread < fork && 1.5 * fork < exec && vfork < exec; }
+          } mine, theirs;
+          for (int round = 0; round < 3; ++round) {
+            mine.thread = std::min(mine.thread,
+                                   lab04::thread_create_join_ns(lab04::ThreadKind::pthread, 200));
+            theirs.thread = std::min(theirs.thread, reference::thread_create_join_ns(true, 200));
+            mine.fork =
+                std::min(mine.fork, lab04::process_create_ns(lab04::ProcessKind::fork_exit, 40));
+            theirs.fork = std::min(theirs.fork, reference::process_create_ns(0, 40));
+            mine.exec =
+                std::min(mine.exec, lab04::process_create_ns(lab04::ProcessKind::fork_exec, 30));
+            theirs.exec = std::min(theirs.exec, reference::process_create_ns(2, 30));
+            mine.vfork =
+                std::min(mine.vfork, lab04::process_create_ns(lab04::ProcessKind::vfork_exit, 40));
+            theirs.vfork = std::min(theirs.vfork, reference::process_create_ns(1, 40));
+          }
+          std::ostringstream seen;
+          seen << "thread " << std::lround(mine.thread) << " ns, fork " << std::lround(mine.fork)
+               << " ns, fork+exec " << std::lround(mine.exec) << " ns, vfork "
+               << std::lround(mine.vfork) << " ns";
+          return Attempt{mine.ordered(), theirs.ordered(), seen.str()};
+        });
       },
-      30s);
-  CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 1 1");
+      50s);
+  require_decided(result);
 }
 
 // Bug: the pipe round trip is not really a round trip (one direction only,
@@ -196,19 +289,20 @@ TEST_CASE("fork orders after thread creation; vfork and spawn beat fork+exec",
 TEST_CASE("pipe round trips agree with the reference", "[lab04][task4][points=2]") {
   auto result = run_guarded(
       [] {
-        std::string out;
-        for (bool processes : {false, true}) {
-          out += compare_paired(processes ? "processes" : "threads",
-                                paired([&] { return lab04::pipe_round_trip_ns(processes, 1000); },
-                                       [&] { return reference::pipe_round_trip_ns(processes, 1000); })) +
-                 "; ";
-        }
-        return out + join("children", testing::has_children());
+        const std::string verdict = decide([] {
+          Attempt attempt{true, true, ""};
+          for (bool processes : {false, true}) {
+            const Paired figures =
+                paired([&] { return lab04::pipe_round_trip_ns(processes, 1000); },
+                       [&] { return reference::pipe_round_trip_ns(processes, 1000); });
+            add(attempt, processes ? "processes" : "threads", figures);
+          }
+          return attempt;
+        });
+        return verdict + join("children", testing::has_children());
       },
-      30s);
-  CAPTURE(result.how_it_ended, result.report);
-  REQUIRE(result.finished);
-  REQUIRE(all_ok(result.report));
+      50s);
+  require_decided(result);
   REQUIRE(result.report.find("children 0") != std::string::npos);
 }
 
@@ -218,19 +312,24 @@ TEST_CASE("pipe round trips agree with the reference", "[lab04][task4][points=2]
 TEST_CASE("synchronization costs agree with the reference", "[lab04][task5][points=2]") {
   auto result = run_guarded(
       [] {
-        std::string out = compare_paired(
-            "mutex", paired(lab04::mutex_lock_unlock_ns, reference::mutex_lock_unlock_ns));
-        for (bool atomic : {false, true}) {
-          out += "; " + compare_contended(atomic ? "contended atomic" : "contended mutex",
-                                          [&] { return lab04::contended_increment_ns(atomic); },
-                                          [&] { return reference::contended_increment_ns(atomic); });
-        }
-        return out;
+        return decide([] {
+          Attempt attempt{true, true, ""};
+          add(attempt, "mutex",
+              paired(lab04::mutex_lock_unlock_ns, reference::mutex_lock_unlock_ns));
+          for (bool atomic : {false, true}) {
+            const Attempt contended = compare_contended(
+                atomic ? "contended atomic" : "contended mutex",
+                [&] { return lab04::contended_increment_ns(atomic); },
+                [&] { return reference::contended_increment_ns(atomic); });
+            attempt.student = attempt.student && contended.student;
+            attempt.reference = attempt.reference && contended.reference;
+            attempt.seen += contended.seen;
+          }
+          return attempt;
+        });
       },
-      30s);
-  CAPTURE(result.how_it_ended, result.report);
-  REQUIRE(result.finished);
-  REQUIRE(all_ok(result.report));
+      50s);
+  require_decided(result);
 }
 
 // Bugs: memory reserved but never touched (not resident: fork stays cheap),
@@ -239,14 +338,17 @@ TEST_CASE("fork's cost grows with resident memory like the reference's",
           "[lab04][task6][points=2]") {
   auto result = run_guarded(
       [] {
-        double small = lab04::fork_with_resident_ns(16, 10);
-        auto [large, yardstick] = paired([] { return lab04::fork_with_resident_ns(256, 6); },
-                                         [] { return reference::fork_with_resident_ns(256, 6); });
-        return join(large > 2 * small) + " " + compare("256 MiB", large, yardstick);
+        return decide([] {
+          const Paired small = paired([] { return lab04::fork_with_resident_ns(16, 10); },
+                                      [] { return reference::fork_with_resident_ns(16, 10); });
+          const Paired large = paired([] { return lab04::fork_with_resident_ns(256, 6); },
+                                      [] { return reference::fork_with_resident_ns(256, 6); });
+          Attempt attempt{large.student > 2 * small.student, large.reference > 2 * small.reference,
+                          "16 MiB " + std::to_string(std::lround(small.student)) + " ns; "};
+          add(attempt, "256 MiB", large);
+          return attempt;
+        });
       },
-      40s);
-  CAPTURE(result.how_it_ended, result.report);
-  REQUIRE(result.finished);
-  REQUIRE(all_ok(result.report));
-  REQUIRE(result.report.rfind("1 ", 0) == 0);
+      55s);
+  require_decided(result);
 }

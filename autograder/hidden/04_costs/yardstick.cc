@@ -8,10 +8,13 @@
 
 namespace reference {
 
+double timer_resolution_ns() { return lab04::timer_resolution_ns(); }
+
+double timer_overhead_ns() { return lab04::timer_overhead_ns(); }
+
 double thread_create_join_ns(bool pthread, std::size_t trials) {
-  return lab04::thread_create_join_ns(pthread ? lab04::ThreadKind::pthread
-                                              : lab04::ThreadKind::std_thread,
-                                      trials);
+  return lab04::thread_create_join_ns(
+      pthread ? lab04::ThreadKind::pthread : lab04::ThreadKind::std_thread, trials);
 }
 
 double process_create_ns(int kind, std::size_t trials) {

@@ -8,6 +8,8 @@
 
 namespace reference {
 
+double timer_resolution_ns();
+double timer_overhead_ns();
 double thread_create_join_ns(bool pthread, std::size_t trials);
 /// `kind` is a lab04::ProcessKind value.
 double process_create_ns(int kind, std::size_t trials);

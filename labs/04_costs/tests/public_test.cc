@@ -1,8 +1,10 @@
 // Lab 04 public tests: the harness on known data, and orderings that must
-// hold on any machine. Never absolute times as thresholds.
+// hold on any machine. Never absolute times as thresholds. A busy machine
+// only ever adds time, to either side of an ordering: each one has to hold
+// in one of three attempts.
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 
 #include "labs/04_costs/costs.h"
 #include "testing/describe.h"
@@ -54,10 +56,13 @@ TEST_CASE("creating a thread costs something, with either interface", "[lab04][t
 
 TEST_CASE("creating a process costs more than creating a thread", "[lab04][task3][points=1]") {
   auto result = run_guarded([] {
-    double thread = lab04::thread_create_join_ns(lab04::ThreadKind::std_thread, 100);
-    double process = lab04::process_create_ns(lab04::ProcessKind::fork_exit, 50);
-    CAPTURE(thread, process);
-    return join(process > thread, testing::has_children());
+    bool ordered = false;
+    for (int attempt = 0; attempt < 3 && !ordered; ++attempt) {
+      double thread = lab04::thread_create_join_ns(lab04::ThreadKind::std_thread, 100);
+      double process = lab04::process_create_ns(lab04::ProcessKind::fork_exit, 50);
+      ordered = process > thread;
+    }
+    return join(ordered, testing::has_children());
   });
   CAPTURE(result.how_it_ended);
   REQUIRE(result.report == "1 0");
@@ -79,8 +84,12 @@ TEST_CASE("locking a mutex costs far less than creating a thread", "[lab04][task
     double lock = lab04::mutex_lock_unlock_ns();
     double atomic = lab04::contended_increment_ns(true);
     double locked = lab04::contended_increment_ns(false);
-    double thread = lab04::thread_create_join_ns(lab04::ThreadKind::std_thread, 100);
-    return join(lock > 0, atomic > 0, locked > 0, lock < thread);
+    bool cheaper = false;
+    for (int attempt = 0; attempt < 3 && !cheaper; ++attempt) {
+      cheaper = lab04::mutex_lock_unlock_ns() <
+                lab04::thread_create_join_ns(lab04::ThreadKind::std_thread, 100);
+    }
+    return join(lock > 0, atomic > 0, locked > 0, cheaper);
   });
   CAPTURE(result.how_it_ended);
   REQUIRE(result.report == "1 1 1 1");
@@ -88,11 +97,15 @@ TEST_CASE("locking a mutex costs far less than creating a thread", "[lab04][task
 
 TEST_CASE("fork costs more when the parent has more resident memory", "[lab04][task6][points=1]") {
   auto result = run_guarded([] {
-    double empty = lab04::fork_with_resident_ns(0, 20);
-    double big = lab04::fork_with_resident_ns(128, 10);
     // 128 MiB of touched 4 KiB pages cost several times an empty fork on any
     // machine; memory that is not resident costs nothing extra.
-    return join(big > 2 * empty, testing::has_children());
+    bool grows = false;
+    for (int attempt = 0; attempt < 3 && !grows; ++attempt) {
+      double empty = lab04::fork_with_resident_ns(0, 20);
+      double big = lab04::fork_with_resident_ns(128, 10);
+      grows = big > 2 * empty;
+    }
+    return join(grows, testing::has_children());
   });
   CAPTURE(result.how_it_ended);
   REQUIRE(result.report == "1 0");
