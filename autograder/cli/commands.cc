@@ -211,8 +211,10 @@ int doctor() {
   return 0;
 }
 
-int selftest(const Kit& kit, bool update_golden, const std::string& only, const Common& common) {
+int selftest(const Kit& kit, bool update_golden, int flake, const std::string& only,
+             const Common& common) {
   SelftestOptions options;
+  options.flake_copies = flake;
   options.grading = options_for(common);
   options.grading.accept_weak_isolation = true;
   options.update_golden = update_golden;

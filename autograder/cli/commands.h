@@ -48,9 +48,11 @@ int demo(const Kit& kit, const std::filesystem::path& out, const Common& common)
 
 /// `proctor selftest`: the checks of core/selftest.h for this kit, one by
 /// one (`update_golden` rewrites the samples' golden files instead of
-/// comparing: review the diff before committing it). A non-empty `only`
-/// runs just the checks whose name contains it.
-int selftest(const Kit& kit, bool update_golden, const std::string& only, const Common& common);
+/// comparing: review the diff before committing it); `flake` copies of each
+/// lab's correct samples are graded with every core busy (0: not at all). A
+/// non-empty `only` runs just the checks whose name contains it.
+int selftest(const Kit& kit, bool update_golden, int flake, const std::string& only,
+             const Common& common);
 
 /// `proctor pack LAB`: the student's submission archive, checked to build.
 int pack(const Kit& kit, const std::string& lab);

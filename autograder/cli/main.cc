@@ -112,9 +112,15 @@ int main(int argc, char** argv) {
   bool update_golden = false;
   std::string only;
   selftest->add_option("--only", only, "run only the checks whose name contains this text");
+  int flake = 1;
   if (instructor) {
     selftest->add_flag("--update-golden", update_golden,
                        "rewrite the samples' golden results (review the diff!)");
+    selftest
+        ->add_option("--flake", flake,
+                     "copies of each lab's reference and correct variants graded with every "
+                     "core busy (0 leaves that check out)")
+        ->check(CLI::Range(0, 1000));
   }
 
   try {
@@ -146,7 +152,7 @@ int main(int argc, char** argv) {
       return proctor::cli::demo(*kit, out.empty() ? kit->root() / "out" / "demo" : fs::path(out),
                                 common);
     }
-    if (*selftest) return proctor::cli::selftest(*kit, update_golden, only, common);
+    if (*selftest) return proctor::cli::selftest(*kit, update_golden, flake, only, common);
   } catch (const std::invalid_argument& e) {
     proctor::cli::error(e.what());
     return 2;

@@ -95,6 +95,7 @@ std::vector<Sample> materialize_samples(const Kit& kit, const Lab& lab, SampleSe
     sample.about = entry.value("about", "");
     sample.expect = entry.value("expect", "");
     sample.needs = entry.value("needs", std::vector<std::string>{});
+    sample.correct = entry.value("correct", false);
     sample.submission.id = sample.name;
     if (entry.contains("archive")) {
       sample.submission.path = source / entry["archive"].get<std::string>();

@@ -32,6 +32,9 @@ struct Sample {
   /// Isolation layers that outcome needs (Isolation's field names, for
   /// example "hides_paths"); without one, it is not held to its golden file.
   std::vector<std::string> needs;
+  /// A correct solution (the reference, or one written differently): it
+  /// must keep full marks, also graded on a machine with every core busy.
+  bool correct = false;
   Submission submission;
 };
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -166,13 +167,82 @@ Problems golden_results(const Kit& kit, const Lab& lab, const SelftestOptions& o
   GradeOptions grading = options.grading;
   grading.runs = kSampleRuns;
   Problems problems;
+  std::set<std::string> correct;
+  for (const auto& sample : samples) {
+    if (sample.correct) correct.insert(sample.name);
+  }
   for (const auto& result : grade(kit, lab, submissions, grading)) {
+    if (correct.count(result.id) != 0 && result.score() != result.max_score()) {
+      problems.push_back(lab.id + "/" + result.id + " is a correct solution but scores " +
+                         format_points(result.score()) + "/" + format_points(result.max_score()));
+    }
     const Problems found = compare_with_golden(
         golden_path(kit, lab, result.id), result, options,
         lab.id + "/" + result.id + " scores " + format_points(result.score()) + "/" +
             format_points(result.max_score()) + " (" + to_string(result.status) + ") as expected",
         lab.id + "/" + result.id + " differs from its golden file:");
     problems.insert(problems.end(), found.begin(), found.end());
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// Correct solutions on a loaded machine
+
+// A busy loop on each of `cores` cores while it lives: a machine as loaded
+// as a class's grading, or anything else, can make it.
+class BusyCores {
+ public:
+  BusyCores(unsigned cores, const fs::path& log)
+      : pid_(start_logged({"/bin/sh", "-c",
+                           "i=0; while [ $i -lt " + std::to_string(cores) +
+                               " ]; do (while :; do :; done) & i=$((i+1)); done; wait"},
+                          "/", log)) {}
+  ~BusyCores() {
+    ::kill(-pid_, SIGKILL);
+    wait_for(pid_);
+  }
+  BusyCores(const BusyCores&) = delete;
+  BusyCores& operator=(const BusyCores&) = delete;
+
+ private:
+  int pid_;
+};
+
+// Grades `copies` copies of every correct sample of every lab (the
+// reference and the variants written differently) as a class is graded,
+// while every core runs a busy loop, and names every point lost.
+Problems correct_under_load(const Kit& kit, const SelftestOptions& options) {
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  fs::create_directories(options.scratch);
+  const BusyCores load(cores, options.scratch / "busy_cores.log");
+  options.say(std::to_string(cores) + " busy loop(s) running, one per core");
+  Problems problems;
+  for (const Lab& lab : kit.labs()) {
+    std::vector<Submission> submissions;
+    for (const auto& sample : materialize_samples(kit, lab)) {
+      if (!sample.correct) continue;
+      for (int copy = 1; copy <= options.flake_copies; ++copy) {
+        submissions.push_back(
+            {sample.name + "-copy" + std::to_string(copy), sample.submission.path});
+      }
+    }
+    if (submissions.empty()) continue;
+    int lost = 0;
+    for (const auto& result : grade(kit, lab, submissions, options.grading)) {
+      if (result.status == Status::graded && result.score() == result.max_score()) continue;
+      ++lost;
+      problems.push_back(lab.id + "/" + result.id + " lost points with every core busy: " +
+                         format_points(result.score()) + "/" + format_points(result.max_score()) +
+                         (result.problem.empty() ? "" : " (" + result.problem + ")"));
+      for (const auto& test : result.tests) {
+        if (test.passed) continue;
+        problems.push_back("    " + test.info.name + ": " +
+                           test.message.substr(0, test.message.find('\n')));
+      }
+    }
+    options.say(lab.id + ": " + std::to_string(submissions.size()) + " correct copies graded, " +
+                std::to_string(lost) + " lost points");
   }
   return problems;
 }
@@ -1007,6 +1077,14 @@ std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& option
     if (!fs::exists(kit.root() / "autograder" / "samples" / lab.id / "samples.json")) continue;
     checks.push_back({"the samples of lab " + lab.id + " score as their golden results say",
                       [&kit, &lab, options] { return golden_results(kit, lab, options); }});
+  }
+  if (options.flake_copies > 0) {
+    checks.push_back(
+        {"the reference and the correct variants of every lab keep full marks with "
+         "every core busy (" +
+             std::to_string(options.flake_copies) + " cop" +
+             (options.flake_copies == 1 ? "y" : "ies") + " each)",
+         [&kit, options] { return correct_under_load(kit, options); }});
   }
   for (const Lab& lab : kit.labs()) {
     if (!fs::exists(kit.root() / "autograder" / "corpus" / lab.id / "corpus.json")) continue;

@@ -31,6 +31,9 @@ struct SelftestOptions {
   GradeOptions grading;
   /// Rewrite the samples' golden results instead of comparing with them.
   bool update_golden = false;
+  /// Copies of each lab's correct samples graded with every core busy
+  /// (`selftest --flake N`); 0 leaves that check out.
+  int flake_copies = 1;
   /// Scratch folder (`out/selftest`): kit copies, logs, screenshots.
   std::filesystem::path scratch;
   /// Prints one line of detail (what was checked, figures).
