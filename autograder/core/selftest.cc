@@ -229,7 +229,9 @@ Problems correct_under_load(const Kit& kit, const SelftestOptions& options) {
     }
     if (submissions.empty()) continue;
     int lost = 0;
+    int undecided = 0;
     for (const auto& result : grade(kit, lab, submissions, options.grading)) {
+      for (const auto& test : result.tests) undecided += test.passed && !test.message.empty();
       if (result.status == Status::graded && result.score() == result.max_score()) continue;
       ++lost;
       problems.push_back(lab.id + "/" + result.id + " lost points with every core busy: " +
@@ -242,7 +244,8 @@ Problems correct_under_load(const Kit& kit, const SelftestOptions& options) {
       }
     }
     options.say(lab.id + ": " + std::to_string(submissions.size()) + " correct copies graded, " +
-                std::to_string(lost) + " lost points");
+                std::to_string(lost) + " lost points, " + std::to_string(undecided) +
+                " timing check(s) too disturbed to decide");
   }
   return problems;
 }
