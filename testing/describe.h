@@ -18,4 +18,21 @@ std::string join(const Parts&... parts) {
   return out.str();
 }
 
+/// What a test saw, in words: each expectation that does not hold adds one
+/// sentence saying what was expected and what happened instead, so that a
+/// failure teaches rather than compares two joined strings. report() is
+/// "ok" when every expectation held.
+class Findings {
+ public:
+  /// Notes `sentence` unless `held`.
+  void expect(bool held, const std::string& sentence) {
+    if (!held) said_ += sentence + "\n";
+  }
+  /// "ok", or every sentence noted, one per line.
+  std::string report() const { return said_.empty() ? "ok" : said_; }
+
+ private:
+  std::string said_;
+};
+
 }  // namespace testing

@@ -10,8 +10,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <system_error>
 #include <thread>
+#include <utility>
 
 #include "labs/01_processes/processes.h"
 #include "testing/describe.h"
@@ -27,6 +30,13 @@ std::string show(const lab01::ExitStatus& s) {
   return s.exited ? join("exited", s.code) : join("signal", s.signal, s.core_dumped);
 }
 
+// Every field, in words, for messages that say what was decoded.
+std::string fields(const lab01::ExitStatus& s) {
+  return "{exited " + std::string(s.exited ? "true" : "false") + ", code " +
+         std::to_string(s.code) + ", signal " + std::to_string(s.signal) + ", core_dumped " +
+         (s.core_dumped ? "true" : "false") + "}";
+}
+
 std::string big_input() {
   std::string data;
   for (int i = 0; data.size() < (1u << 20); ++i) data += "line " + std::to_string(i) + "\n";
@@ -40,7 +50,8 @@ bool dead(pid_t pid) {
     std::string line;
     if (!std::getline(stat, line)) return true;
     auto close = line.rfind(')');
-    if (close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z') return true;
+    if (close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z')
+      return true;
     std::this_thread::sleep_for(10ms);
   }
   return false;
@@ -50,11 +61,14 @@ void on_alarm(int) {}
 
 }  // namespace
 
-// Bug: the exit status is used raw (or only WEXITSTATUS is read), so a death
-// by signal looks like an exit; stopped statuses are not rejected.
+// Bugs: the exit status is used raw (or only WEXITSTATUS is read), so a
+// death by signal looks like an exit; fields the contract leaves at zero are
+// filled (a code of 128 + signal, as a shell reports it); stopped or
+// continued statuses are not rejected.
 TEST_CASE("decode_status reports death by a signal and rejects a stopped status",
           "[lab01][task1][points=1]") {
   auto result = run_guarded([] {
+    testing::Findings found;
     pid_t pid = ::fork();
     if (pid == 0) {
       ::signal(SIGTERM, SIG_DFL);
@@ -63,41 +77,79 @@ TEST_CASE("decode_status reports death by a signal and rejects a stopped status"
     }
     int raw = 0;
     ::waitpid(pid, &raw, 0);
-    std::string seen = show(lab01::decode_status(raw));
-    try {
-      lab01::decode_status((SIGSTOP << 8) | 0x7f);
-      seen += " stopped accepted";
-    } catch (const std::invalid_argument&) {
-      seen += " stopped rejected";
+    const lab01::ExitStatus killed = lab01::decode_status(raw);
+    found.expect(killed == lab01::ExitStatus{false, 0, SIGTERM, false},
+                 "a child killed by SIGTERM should decode as {exited false, code 0, signal " +
+                     std::to_string(SIGTERM) + ", core_dumped false}, but decoded as " +
+                     fields(killed) +
+                     " (the code is 0 unless the child exited; see the handout's pitfall: exit "
+                     "statuses used raw instead of decoded)");
+    const lab01::ExitStatus exited = lab01::decode_status(7 << 8);
+    found.expect(exited == lab01::ExitStatus{true, 7, 0, false},
+                 "an exit with code 7 should decode as {exited true, code 7, signal 0, "
+                 "core_dumped false}, but decoded as " +
+                     fields(exited));
+    for (auto [what, status] :
+         {std::pair<const char*, int>{"stopped", (SIGSTOP << 8) | 0x7f}, {"continued", 0xffff}}) {
+      try {
+        lab01::decode_status(status);
+        found.expect(false, std::string("the ") + what +
+                                " status should be rejected with std::invalid_argument (the "
+                                "child has not terminated), but it was decoded");
+      } catch (const std::invalid_argument&) {
+      }
     }
-    return seen;
+    return found.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == join("signal", SIGTERM, 0, "stopped rejected"));
+  REQUIRE(result.report == "ok");
 }
 
-// Bug: an empty argument vector reaches execvp (undefined behaviour, usually
-// a crash) instead of being rejected as a caller error.
+// Bugs: an empty argument vector reaches execvp (undefined behaviour,
+// usually a crash) instead of being rejected as a caller error; an exec
+// failure reported with a guessed errno instead of the one exec failed with.
 TEST_CASE("spawn and run reject an empty argument vector", "[lab01][task2][points=1]") {
   auto result = run_guarded([] {
-    std::string seen;
+    testing::Findings found;
     for (int i = 0; i < 2; ++i) {
       try {
         if (i == 0) lab01::spawn({});
         if (i == 1) lab01::run({});
-        seen += "accepted;";
+        found.expect(false, std::string(i == 0 ? "spawn" : "run") +
+                                "({}) should throw std::invalid_argument, but it returned");
       } catch (const std::invalid_argument&) {
-        seen += "rejected;";
       }
     }
-    return join(seen, testing::has_children());
+    // A file that exists but may not be executed: exec fails with EACCES.
+    char path[] = "/tmp/lab01-not-executable-XXXXXX";
+    const int fd = ::mkstemp(path);
+    ::close(fd);
+    try {
+      lab01::spawn({path});
+      found.expect(false,
+                   "spawn of a file without execute permission should throw SpawnError, "
+                   "but it returned");
+    } catch (const lab01::SpawnError& e) {
+      found.expect(e.error() == EACCES,
+                   "spawn of a file without execute permission should report the errno exec "
+                   "failed with, EACCES (" +
+                       std::to_string(EACCES) + "), but reported " + std::to_string(e.error()) +
+                       " (" + std::strerror(e.error()) +
+                       "): send the child's errno back to the parent, do not guess it");
+    }
+    ::unlink(path);
+    found.expect(!testing::has_children(), "a child was left unreaped");
+    return found.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "rejected;rejected; 0");
+  REQUIRE(result.report == "ok");
 }
 
 // Bug: waitpid interrupted by a signal (EINTR) is treated as an error.
-TEST_CASE("wait_for keeps waiting when a signal interrupts it", "[lab01][task2][points=1]") {
+// Bug: a failed waitpid (ECHILD) turned into a made-up status.
+TEST_CASE(
+    "wait_for keeps waiting when a signal interrupts it, and reports a pid it cannot wait for",
+    "[lab01][task2][points=1]") {
   auto result = run_guarded([] {
     struct sigaction action {};
     action.sa_handler = on_alarm;  // No SA_RESTART: waitpid fails with EINTR.
@@ -112,6 +164,18 @@ TEST_CASE("wait_for keeps waiting when a signal interrupts it", "[lab01][task2][
     }
     itimerval off{};
     ::setitimer(ITIMER_REAL, &off, nullptr);
+    // A pid that is not a child of ours: waitpid fails with ECHILD, which is
+    // an error to report, not an exit to make up.
+    try {
+      const lab01::ExitStatus made_up = lab01::wait_for(::getpid());
+      seen += "; wait_for(a pid that is not a child) returned " + fields(made_up) +
+              " instead of throwing std::system_error (ECHILD)";
+    } catch (const std::system_error& e) {
+      if (e.code().value() != ECHILD) {
+        seen += "; wait_for(a pid that is not a child) threw with error " +
+                std::to_string(e.code().value()) + ", not ECHILD";
+      }
+    }
     return seen;
   });
   CAPTURE(result.how_it_ended);
@@ -134,7 +198,9 @@ TEST_CASE("capture moves a megabyte each way without deadlock", "[lab01][task3][
 
 // Bug: pipe ends are leaked in the parent (fd leak) or the child is not
 // reaped, including when the program cannot be started.
-TEST_CASE("capture leaves no file descriptor open and no zombie", "[lab01][task3][points=1]") {
+// Bug: the child's standard error redirected into the captured output.
+TEST_CASE("capture takes standard output only, and leaves no file descriptor open and no zombie",
+          "[lab01][task3][points=1]") {
   auto result = run_guarded([] {
     int before = testing::count_open_fds();
     for (int i = 0; i < 20; ++i) lab01::capture({"echo", "x"}, "ignored input");
@@ -145,7 +211,13 @@ TEST_CASE("capture leaves no file descriptor open and no zombie", "[lab01][task3
       threw = true;
     }
     int after = testing::count_open_fds();
-    return join(threw, after - before, testing::has_children());
+    const auto both = lab01::capture({"sh", "-c", "echo out; echo err >&2"});
+    const std::string mixed =
+        both.out == "out\n" ? ""
+                            : " but standard error was mixed in: captured '" + both.out +
+                                  "' from a program that printed 'out' on standard output and "
+                                  "'err' on standard error";
+    return join(threw, after - before, testing::has_children()) + mixed;
   });
   CAPTURE(result.how_it_ended);
   REQUIRE(result.report == "1 0 0");
@@ -153,13 +225,27 @@ TEST_CASE("capture leaves no file descriptor open and no zombie", "[lab01][task3
 
 // Bug: a write end of some pipe stays open in the parent or in another stage,
 // so a reader never sees end of file and the pipeline hangs.
-TEST_CASE("pipeline of cat stages carries a megabyte and ends", "[lab01][task4][points=1]") {
+// Bug: the status of whichever stage was reaped last instead of the last
+// stage's.
+TEST_CASE("pipeline of cat stages carries a megabyte and ends with the last stage's status",
+          "[lab01][task4][points=1]") {
   auto result = run_guarded(
       [] {
         const std::string data = big_input();
         auto r = lab01::pipeline({{"cat"}, {"cat"}, {"cat"}, {"cat"}}, data);
         auto last = lab01::pipeline({{"true"}, {"sh", "-c", "cat >/dev/null; exit 5"}});
-        return join(r.out == data, show(r.status), show(last.status), testing::has_children());
+        // The last stage ends first, a second before the first stage: its
+        // status is still the pipeline's.
+        auto early = lab01::pipeline({{"sh", "-c", "sleep 1; exit 3"}, {"sh", "-c", "exit 6"}});
+        const std::string order =
+            show(early.status) == "exited 6"
+                ? ""
+                : " but the status of a pipeline whose last stage exits 6 before the first stage "
+                  "exits 3 was " +
+                      show(early.status) +
+                      ": it is the last stage's status, whichever stage ends last";
+        return join(r.out == data, show(r.status), show(last.status), testing::has_children()) +
+               order;
       },
       20s);
   CAPTURE(result.how_it_ended);
@@ -189,20 +275,34 @@ TEST_CASE("pipeline with a missing program throws and cleans up", "[lab01][task4
   REQUIRE(result.report == "SpawnError 1 rejected 0 0");
 }
 
-// Bug: only the child is killed, not its process group, so its own children
-// keep running after the deadline.
-TEST_CASE("run_with_timeout kills the program's children too", "[lab01][task5][points=1]") {
+// Bugs: only the child is killed, not its process group, so its own
+// children keep running after the deadline; a deadline that always waits the
+// whole limit.
+TEST_CASE("run_with_timeout kills the program's children too, and returns when the program ends",
+          "[lab01][task5][points=1]") {
   char path[] = "/tmp/lab01-grandchild-XXXXXX";
   int fd = ::mkstemp(path);
   REQUIRE(fd >= 0);
   ::close(fd);
-  auto result = run_guarded([&path] {
-    std::string script = std::string("sleep 30 & echo $! > ") + path + "; wait";
-    auto r = lab01::run_with_timeout({"sh", "-c", script}, 300ms);
-    pid_t grandchild = 0;
-    std::ifstream(path) >> grandchild;
-    return join(r.timed_out, grandchild > 0 && dead(grandchild));
-  });
+  auto result = run_guarded(
+      [&path] {
+        std::string script = std::string("sleep 30 & echo $! > ") + path + "; wait";
+        auto r = lab01::run_with_timeout({"sh", "-c", script}, 300ms);
+        pid_t grandchild = 0;
+        std::ifstream(path) >> grandchild;
+        const auto start = std::chrono::steady_clock::now();
+        const auto quick = lab01::run_with_timeout({"true"}, 30s);
+        const auto took = std::chrono::steady_clock::now() - start;
+        const std::string waited =
+            took < 5s && !quick.timed_out
+                ? ""
+                : " but a program that ends at once kept run_with_timeout waiting " +
+                      std::to_string(
+                          std::chrono::duration_cast<std::chrono::seconds>(took).count()) +
+                      " s of its 30 s limit: return as soon as the program ends";
+        return join(r.timed_out, grandchild > 0 && dead(grandchild)) + waited;
+      },
+      40s);
   ::unlink(path);
   CAPTURE(result.how_it_ended);
   REQUIRE(result.report == "1 1");
@@ -225,8 +325,9 @@ TEST_CASE("a Child destroyed while running is killed and reaped", "[lab01][task6
   REQUIRE(result.report == "1 1 0 1");
 }
 
-// Bug: a moved-from Child still owns the process (double wait, double kill)
-// or move assignment drops the old process without reaping it.
+// Bugs: a moved-from Child still owns the process (double wait, double
+// kill), move assignment drops the old process without reaping it, or a
+// move loses the status of a child already waited for.
 TEST_CASE("moving a Child transfers ownership exactly once", "[lab01][task6][points=1]") {
   auto result = run_guarded([] {
     lab01::Child a({"sh", "-c", "exit 4"});
@@ -241,7 +342,19 @@ TEST_CASE("moving a Child transfers ownership exactly once", "[lab01][task6][poi
     lab01::Child c({"sleep", "30"});
     c = std::move(b);
     auto status = c.wait();
-    return join(moved_from_empty, wait_on_empty_throws, show(status), testing::has_children());
+    // A handle that was waited for keeps its status when it moves.
+    lab01::Child waited({"sh", "-c", "exit 3"});
+    waited.wait();
+    lab01::Child moved(std::move(waited));
+    std::string kept;
+    try {
+      if (show(moved.wait()) != "exited 3") kept = " but the moved handle's status changed";
+    } catch (const std::exception& e) {
+      kept = std::string(" but wait() on a handle moved after its wait() threw (") + e.what() +
+             "): the move must carry the reaped status along";
+    }
+    return join(moved_from_empty, wait_on_empty_throws, show(status), testing::has_children()) +
+           kept;
   });
   CAPTURE(result.how_it_ended);
   REQUIRE(result.report == "1 1 exited 4 0");
@@ -262,6 +375,13 @@ TEST_CASE("run_in_child ends the child with _exit and prints buffered output onc
     std::printf("buffered-marker\n");  // Deliberately not flushed.
     auto nine = lab01::run_in_child([] { return 9; });
     auto threw = lab01::run_in_child([]() -> int { throw std::runtime_error("boom"); });
+    // A task that prints and flushes its own output: without a flush before
+    // the fork, its stdio buffer still holds the parent's marker too.
+    lab01::run_in_child([] {
+      std::printf("from the child\n");
+      std::fflush(stdout);
+      return 0;
+    });
     std::fflush(stdout);
     ::dup2(saved, STDOUT_FILENO);
     ::close(saved);
