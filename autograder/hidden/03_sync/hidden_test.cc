@@ -2,11 +2,11 @@
 // Never shipped to students. Workers record; the main thread asserts.
 
 #include <pthread.h>
-#include <unistd.h>
 #include <time.h>
+#include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -63,9 +63,10 @@ TEST_CASE("counters stay exact with many threads", "[lab03][task1][points=1]") {
   REQUIRE(result.report == "400000 1600000 0");
 }
 
-// Bug: locks taken in argument order, so a->b and b->a transfers deadlock
-// (the guard's deadline turns the hang into a failure); or no locks (money
-// created or lost).
+// Bugs: locks taken in argument order, so a->b and b->a transfers deadlock
+// (the guard's deadline turns the hang into a failure); no locks (money
+// created or lost); a balance checked before the locks are taken, or read
+// without its lock (data races ThreadSanitizer reports).
 TEST_CASE("opposite concurrent transfers neither deadlock nor lose money",
           "[lab03][task2][points=1]") {
   auto result = run_guarded(
@@ -82,8 +83,15 @@ TEST_CASE("opposite concurrent transfers neither deadlock nor lose money",
             }
           });
         }
+        // Balances are read while transfers run: a read without the account's
+        // lock is a data race (ThreadSanitizer).
         long snapshots_ok = 0;
-        for (int i = 0; i < 200; ++i) snapshots_ok += bank.total() == 4000;
+        long readable = 0;
+        for (int i = 0; i < 200; ++i) {
+          snapshots_ok += bank.total() == 4000;
+          readable += bank.balance(static_cast<std::size_t>(i % 4)) >= 0;
+        }
+        snapshots_ok -= 200 - readable;
         for (auto& thread : threads) thread.join();
         return join(bank.total(), snapshots_ok);
       },
@@ -122,7 +130,7 @@ TEST_CASE("transfers reject bad accounts and amounts, and self-transfers are har
 
 // Bugs: close() wakes only one waiter (notify_one), or waits use `if`
 // instead of a predicate loop; several producers and consumers lose or
-// duplicate values.
+// duplicate values; a producer woken by close() that still stores.
 TEST_CASE("close wakes every blocked consumer and producers and consumers lose nothing",
           "[lab03][task3][points=1]") {
   auto result = run_guarded(
@@ -166,7 +174,26 @@ TEST_CASE("close wakes every blocked consumer and producers and consumers lose n
         } catch (const std::invalid_argument&) {
           zero_rejected = true;
         }
-        return join(ended.load(), count.load(), sum.load(), zero_rejected);
+        // A producer blocked on a full queue when it is closed stores nothing.
+        lab03::BoundedQueue full(1);
+        full.push(1);
+        std::atomic<int> pushed{-1};
+        std::thread late([&] { pushed = full.push(2) ? 1 : 0; });
+        std::this_thread::sleep_for(50ms);
+        full.close();
+        late.join();
+        const auto kept = full.pop();
+        const auto after = full.pop();
+        const std::string stored =
+            pushed == 0 && kept == 1 && !after
+                ? ""
+                : " but a producer blocked on a full queue when it was closed got push() == " +
+                      std::to_string(pushed.load()) + " and the queue then held " +
+                      (kept ? std::to_string(*kept) : "nothing") +
+                      (after ? " and " + std::to_string(*after) : "") +
+                      ": after close(), push() stores nothing and returns false, also for a "
+                      "producer that was waiting";
+        return join(ended.load(), count.load(), sum.load(), zero_rejected) + stored;
       },
       15s);
   CAPTURE(result.how_it_ended);
@@ -199,7 +226,8 @@ TEST_CASE("a consumer waiting on an empty queue does not burn CPU", "[lab03][tas
 }
 
 // Bugs: more holders than units (a race on the count), or release(n) that
-// wakes only one of n waiters (notify_one): the others wait forever.
+// wakes only one of n waiters (notify_one): the others wait forever; bad
+// arguments (release(0), a negative initial count) accepted.
 TEST_CASE("a semaphore admits at most its count and release(n) wakes n waiters",
           "[lab03][task4][points=2]") {
   auto result = run_guarded(
@@ -241,6 +269,11 @@ TEST_CASE("a semaphore admits at most its count and release(n) wakes n waiters",
         } catch (const std::invalid_argument&) {
           bad_release = true;
         }
+        try {
+          lab03::Semaphore negative(-1);
+          bad_release = false;  // "Semaphore(-1) should throw" reads the same as below.
+        } catch (const std::invalid_argument&) {
+        }
         return join(most.load() <= 3, most.load() >= 1, through.load(), bad_release);
       },
       10s);
@@ -248,9 +281,10 @@ TEST_CASE("a semaphore admits at most its count and release(n) wakes n waiters",
   REQUIRE(result.report == "1 1 3 1");
 }
 
-// Bug: a barrier that waits on a count rather than a round number lets a
+// Bugs: a barrier that waits on a count rather than a round number lets a
 // fast thread's next arrival count toward the current round (generations
-// overrun), or deadlocks on reuse.
+// overrun), or deadlocks on reuse; a wrong round number returned while the
+// rounds still keep apart; zero parties accepted.
 TEST_CASE("a barrier reused for many rounds keeps every round separate",
           "[lab03][task5][points=2]") {
   auto result = run_guarded(
@@ -264,13 +298,17 @@ TEST_CASE("a barrier reused for many rounds keeps every round separate",
         std::vector<std::thread> threads;
         for (int t = 0; t < kThreads; ++t) {
           threads.emplace_back([&, t] {
+            // Two rounds of the barrier per loop: numbered 2 * round and
+            // 2 * round + 1 for every thread.
             for (int round = 0; round < kRounds; ++round) {
               progress[t] = round;
-              if (barrier.arrive_and_wait() != static_cast<std::size_t>(round)) ++wrong_rounds;
+              const auto first = static_cast<std::size_t>(2 * round);
+              if (barrier.arrive_and_wait() != first) ++wrong_rounds;
               for (int other = 0; other < kThreads; ++other) {
                 if (progress[other].load() < round) ++mismatches;
               }
-              barrier.arrive_and_wait();  // Nobody races ahead into the next round.
+              // Nobody races ahead into the next round.
+              if (barrier.arrive_and_wait() != first + 1) ++wrong_rounds;
             }
           });
         }
@@ -281,11 +319,21 @@ TEST_CASE("a barrier reused for many rounds keeps every round separate",
         } catch (const std::invalid_argument&) {
           zero_rejected = true;
         }
-        return join(mismatches.load(), wrong_rounds.load() > 0, zero_rejected);
+        testing::Findings found;
+        found.expect(mismatches.load() == 0,
+                     std::to_string(mismatches.load()) +
+                         " time(s) a thread passed the barrier before every thread had arrived");
+        found.expect(wrong_rounds.load() == 0,
+                     std::to_string(wrong_rounds.load()) +
+                         " arrive_and_wait() call(s) returned another number than the round "
+                         "they were in (rounds are numbered 0, 1, 2, ... and every thread of a "
+                         "round gets that round's number)");
+        found.expect(zero_rejected, "Barrier(0) should throw std::invalid_argument");
+        return found.report();
       },
       15s);
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "0 1 1");
+  REQUIRE(result.report == "ok");
 }
 
 // Bug: get() or put() without the lock (a data race ThreadSanitizer reports;
