@@ -9,10 +9,13 @@
 // reference kept failing it, the machine was too noisy to tell: the student
 // keeps the point and the report says so.
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -28,6 +31,15 @@ using testing::join;
 using testing::run_guarded;
 
 namespace {
+
+// What this process has resident, in MiB (/proc/self/statm).
+long resident_mib() {
+  std::ifstream statm("/proc/self/statm");
+  long size = 0;
+  long resident = 0;
+  statm >> size >> resident;
+  return resident * ::sysconf(_SC_PAGESIZE) / (1 << 20);
+}
 
 // Student figure and reference figure side by side for the failure message.
 std::string compare(const char* what, double student, double yardstick) {
@@ -166,7 +178,7 @@ TEST_CASE("the timer's resolution and overhead are measured with a fine clock",
 
 // Bugs: reporting a cost below what the timer can resolve (no batching),
 // bad arguments accepted, an empty sample set accepted, an even-sized median
-// taken as one of the middle samples.
+// taken as one of the middle samples, the mean reported as the median.
 TEST_CASE("measure refuses what it cannot resolve and bad arguments", "[lab04][task1][points=1]") {
   auto result = run_guarded([] {
     // Whether an empty call is below the timer's resolution depends on the
@@ -195,7 +207,15 @@ TEST_CASE("measure refuses what it cannot resolve and bad arguments", "[lab04][t
     } catch (const std::invalid_argument&) {
       seen += "rejected ";
     }
-    return seen + join(lab04::summarize({4, 1, 3, 2}).median_ns);
+    // A skewed data set: its mean (22) is far from its median (3).
+    const auto skewed = lab04::summarize({100, 1, 3, 2, 4});
+    const std::string middle =
+        skewed.median_ns == 3
+            ? ""
+            : " but the median of {100, 1, 3, 2, 4} came out as " +
+                  std::to_string(skewed.median_ns) +
+                  " instead of 3: the median is the middle sample once sorted, not the mean";
+    return seen + join(lab04::summarize({4, 1, 3, 2}).median_ns) + middle;
   });
   CAPTURE(result.how_it_ended);
   REQUIRE(result.report == "consistent rejected rejected rejected 2.5");
@@ -333,11 +353,21 @@ TEST_CASE("synchronization costs agree with the reference", "[lab04][task5][poin
 }
 
 // Bugs: memory reserved but never touched (not resident: fork stays cheap),
-// huge pages left on, the memory leaked between calls.
+// huge pages left on, the memory never unmapped (it stays resident in the
+// caller, call after call).
 TEST_CASE("fork's cost grows with resident memory like the reference's",
           "[lab04][task6][points=2]") {
   auto result = run_guarded(
       [] {
+        // The memory is given back: what stays resident after a call of
+        // 64 MiB is far less than 64 MiB.
+        const long before = resident_mib();
+        lab04::fork_with_resident_ns(64, 2);
+        const long kept = resident_mib() - before;
+        if (kept > 32) {
+          return "failed: fork_with_resident_ns(64, 2) left " + std::to_string(kept) +
+                 " MiB resident in the caller: unmap (or free) the memory once measured";
+        }
         return decide([] {
           const Paired small = paired([] { return lab04::fork_with_resident_ns(16, 10); },
                                       [] { return reference::fork_with_resident_ns(16, 10); });
