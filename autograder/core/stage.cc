@@ -57,38 +57,15 @@ std::vector<std::string> list_files(const fs::path& root) {
 
 }  // namespace
 
-std::vector<std::string> review_notes(const std::string& file, const std::string& text) {
-  static const std::vector<std::pair<std::regex, std::string>> patterns = {
-      {std::regex(R"(catch2|Catch::|CATCH_|catch\.hpp)"), "uses the test framework"},
-      {std::regex(R"(OverallResult|<TestCase|All tests passed)"), "writes test-report text"},
-      {std::regex(R"(/proc/self/cmdline|program_invocation|\bargv\b.*\bmain\b)"),
-       "reads the test process's command line"},
-      {std::regex(R"(\bgetenv\b|\benviron\b)"), "reads the environment"},
-      {std::regex(R"(\batexit\b|at_quick_exit|__attribute__\s*\(\(\s*(constructor|destructor))"),
-       "runs code before main or at exit"},
-      {std::regex(R"(\bptrace\b|process_vm_)"), "inspects other processes"},
-  };
-  std::vector<std::string> notes;
-  std::istringstream in(text);
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    for (const auto& [pattern, why] : patterns) {
-      if (!std::regex_search(line, pattern)) continue;
-      notes.push_back(file + ":" + std::to_string(number) + ": " + why + ": " +
-                      line.substr(0, 120));
-      break;
-    }
-  }
-  return notes;
-}
-
 namespace {
 
 // The text the preprocessor sees: continued lines joined (line numbers kept
 // by moving the lost newlines to the end of the joined line), comments
 // replaced by a space, raw string literals blanked (one may span lines that
 // look like directives); string and character literals kept.
-std::string preprocessor_view(const std::string& text) {
+enum class RawStrings { blank, keep };
+
+std::string preprocessor_view(const std::string& text, RawStrings raw = RawStrings::blank) {
   std::string joined;
   int owed = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -123,9 +100,12 @@ std::string preprocessor_view(const std::string& text) {
           open == std::string::npos ? "" : ")" + joined.substr(i + 2, open - i - 2) + "\"";
       const auto end = open == std::string::npos ? open : joined.find(delimiter, open);
       const std::size_t stop = end == std::string::npos ? joined.size() : end + delimiter.size();
-      // A raw string's lines are never directives: its text is blanked,
-      // its newlines kept.
-      for (std::size_t j = i; j < stop; ++j) out += joined[j] == '\n' ? '\n' : ' ';
+      // A raw string's lines are never directives: its text is blanked
+      // (kept for the review notes, which look at literals too), its
+      // newlines kept.
+      for (std::size_t j = i; j < stop; ++j) {
+        out += joined[j] == '\n' || raw == RawStrings::keep ? joined[j] : ' ';
+      }
       i = stop;
     } else if (c == '"' || c == '\'') {
       std::size_t j = i + 1;
@@ -183,6 +163,37 @@ std::string compile_time_reach(const std::string& file, const std::string& text)
     }
   }
   return "";
+}
+
+std::vector<std::string> review_notes(const std::string& file, const std::string& text) {
+  static const std::vector<std::pair<std::regex, std::string>> patterns = {
+      {std::regex(R"(catch2|Catch::|CATCH_|catch\.hpp)"), "uses the test framework"},
+      {std::regex(R"(OverallResult|<TestCase|All tests passed)"), "writes test-report text"},
+      {std::regex(R"(/proc/self/cmdline|program_invocation|\bargv\b.*\bmain\b)"),
+       "reads the test process's command line"},
+      {std::regex(R"(\bgetenv\b|\benviron\b)"), "reads the environment"},
+      {std::regex(R"(\batexit\b|at_quick_exit|__attribute__\s*\(\(\s*(constructor|destructor))"),
+       "runs code before main or at exit"},
+      {std::regex(R"(\bptrace\b|process_vm_)"), "inspects other processes"},
+  };
+  // Comments are not code: only what the compiler reads is looked at
+  // (string literals included, raw ones too); the note quotes the line as
+  // written.
+  std::vector<std::string> notes;
+  std::istringstream code(preprocessor_view(text, RawStrings::keep));
+  std::istringstream as_written(text);
+  std::string line;
+  std::string written;
+  for (int number = 1; std::getline(code, line); ++number) {
+    std::getline(as_written, written);
+    for (const auto& [pattern, why] : patterns) {
+      if (!std::regex_search(line, pattern)) continue;
+      notes.push_back(file + ":" + std::to_string(number) + ": " + why + ": " +
+                      written.substr(0, 120));
+      break;
+    }
+  }
+  return notes;
 }
 
 bool is_archive(const fs::path& path) {

@@ -246,6 +246,21 @@ TEST_CASE("source that reaches for the test harness is flagged for review") {
   CHECK_THAT(notes[3], Catch::StartsWith("a.cc:5: reads the environment"));
 }
 
+TEST_CASE("comments are not flagged for review, whatever they mention") {
+  CHECK(proctor::review_notes("a.cc",
+                              "// Unlike atexit handlers, _exit runs nothing; see getenv(3).\n"
+                              "/* Catch::Session is the test framework's,\n"
+                              "   OverallResult its report. */\n"
+                              "int x; // ptrace would be needed to inspect another process\n")
+            .empty());
+  // Literals are code: a report forged in a raw string is still flagged, on
+  // the line where it starts.
+  const auto notes = proctor::review_notes(
+      "a.cc", "int y;\nconst char* forged = R\"(<OverallResult success=\"true\"/>)\";\n");
+  REQUIRE(notes.size() == 1);
+  CHECK_THAT(notes[0], Catch::StartsWith("a.cc:2: writes test-report text"));
+}
+
 TEST_CASE("ordinary process code is not flagged") {
   CHECK(proctor::review_notes("a.cc",
                               "try { run(); } catch (const std::exception& e) {}\n"
