@@ -21,12 +21,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timex.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -618,6 +620,28 @@ void remove_leftovers_of(uid_t uid) {
   for (int id : ipc_objects_of("msg", uid, uid)) ::msgctl(id, IPC_RMID, nullptr);
 }
 
+// The lock files live in this root's /tmp; a grader in another root on the
+// same kernel (a chroot or a container sharing the PID namespace) has its
+// own. An abstract socket named after the account is seen by every grader
+// in the same network namespace, whatever its root, and goes away with the
+// process that bound it: without it, each would take the other's live runs
+// for a killed grader's leftovers and kill them. A descriptor of the bound
+// socket, or -1 when another grader holds the account.
+Fd claim_across_roots(uid_t uid) {
+  Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (sock.get() < 0) throw_errno("socket");
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const std::string name = "proctor-account-" + std::to_string(uid);
+  name.copy(address.sun_path + 1, sizeof address.sun_path - 2);  // sun_path[0] = 0: abstract.
+  const auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&address), size) != 0) {
+    if (errno == EADDRINUSE) return Fd();
+    throw_errno("bind " + name);
+  }
+  return sock;
+}
+
 class AccountLease {
  public:
   AccountLease() {
@@ -629,8 +653,11 @@ class AccountLease {
       Fd fd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
       if (fd.get() < 0) throw_errno("cannot open " + lock.string());
       if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;
+      Fd claim = claim_across_roots(uid);
+      if (claim.get() < 0) continue;
       uid_ = uid;
       lock_ = std::move(fd);
+      claim_ = std::move(claim);
       break;
     }
     // What a killed grader left under the account. Usually nothing: one
@@ -649,6 +676,7 @@ class AccountLease {
  private:
   uid_t uid_ = 0;
   Fd lock_;
+  Fd claim_;
 };
 
 // True if every folder above `path` lets others through and `path` lets

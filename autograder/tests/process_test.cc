@@ -4,10 +4,13 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -214,6 +217,42 @@ TEST_CASE("what a run's account leaves in /tmp, /dev/shm and System V IPC is rem
   for (const auto& leftover : proctor::run_account_leftovers()) {
     CHECK_THAT(leftover, !Catch::StartsWith("System V"));
   }
+}
+
+TEST_CASE("an account another grader holds, from another root, is neither used nor swept") {
+  if (!proctor::isolation().run_accounts) {
+    WARN("no run accounts here: " << proctor::isolation().describe());
+    return;
+  }
+  // Another grader (as from a chroot sharing this kernel) holds the first
+  // account, and a run of its is alive under it.
+  const uid_t held = proctor::kFirstRunAccount;
+  const int claim = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const std::string name = "proctor-account-" + std::to_string(held);
+  name.copy(address.sun_path + 1, sizeof address.sun_path - 2);
+  const bool claimed =
+      ::bind(claim, reinterpret_cast<const sockaddr*>(&address),
+             static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size())) == 0;
+  if (!claimed) {
+    ::close(claim);
+    WARN("the first run account is in use by a grader running now; nothing to check");
+    return;
+  }
+  const pid_t other_run = ::fork();
+  if (other_run == 0) {
+    if (::setgid(held) == 0 && ::setuid(held) == 0) ::execl("/bin/sleep", "sleep", "30", nullptr);
+    ::_exit(1);
+  }
+  std::this_thread::sleep_for(100ms);
+  Sandbox box;
+  auto run = proctor::run_confined({"/usr/bin/id", "-u"}, box.limits);
+  CHECK(run.output != std::to_string(held) + "\n");
+  CHECK(::kill(other_run, 0) == 0);  // Its run is still alive.
+  ::kill(other_run, SIGKILL);
+  ::waitpid(other_run, nullptr, 0);
+  ::close(claim);
 }
 
 TEST_CASE("a process that spins past its processor time is killed") {
