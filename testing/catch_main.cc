@@ -109,7 +109,8 @@ bool deliver(int fd, const std::string& report) {
 
 int run_for_grader(int argc, char** argv, int report_fd) {
   if (!untouched(report_fd)) {
-    std::fprintf(stderr, "proctor: the report channel was written to before the tests started\n");
+    std::fprintf(stderr, "%s channel was written to before the tests started\n",
+                 proctor::report_channel::kTamperedMessage);
     ::_exit(kTampered);
   }
   std::ostringstream report;
@@ -124,8 +125,9 @@ int run_for_grader(int argc, char** argv, int report_fd) {
   std::fflush(nullptr);
   if (!deliver(report_fd, report.str())) {
     std::fprintf(stderr,
-                 "proctor: the report could not be delivered: something else wrote to its "
-                 "channel, or no process could be started to write it\n");
+                 "%s could not be delivered: something else wrote to its "
+                 "channel, or no process could be started to write it\n",
+                 proctor::report_channel::kTamperedMessage);
     ::_exit(kTampered);
   }
   ::_exit(result);

@@ -18,6 +18,10 @@ inline constexpr char kDescriptorVariable[] = "PROCTOR_REPORT_FD";
 /// The descriptor number the grader passes the report file as.
 inline constexpr int kDescriptor = 3;
 
+/// How the harness's own words on standard error begin when it ends a run
+/// with kTampered (a test merely exiting with that code does not say it).
+inline constexpr char kTamperedMessage[] = "proctor: the report";
+
 /// Exit status of a harness whose report channel was written to, or
 /// sealed, by anything but the harness, or that could not write it.
 inline constexpr int kTampered = 97;

@@ -175,7 +175,7 @@ RunVerdict run_one(const fs::path& binary, const TestCaseInfo& test, const Lab& 
   // The harness says so on its standard error too: a test that merely exits
   // with the same code is told the harness did not finish.
   const bool tampered = run.exit.exited && run.exit.code == report_channel::kTampered &&
-                        run.output.find("proctor: the report") != std::string::npos;
+                        run.output.find(report_channel::kTamperedMessage) != std::string::npos;
   CaseVerdict report =
       read_case_verdict(channel.sealed() && !tampered ? channel.read() : "", test.name);
   if (!channel.sealed() && report.problem.empty()) {

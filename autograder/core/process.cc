@@ -604,20 +604,30 @@ std::vector<int> ipc_objects_of(const std::string& kind, uid_t first, uid_t last
   return found;
 }
 
+// The entries at the top of the shared scratch folders whose owner's uid is
+// in [first, last].
+std::vector<fs::path> scratch_entries_of(uid_t first, uid_t last) {
+  std::vector<fs::path> found;
+  for (const char* dir : kSharedScratch) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      struct stat st {};
+      if (::lstat(entry.path().c_str(), &st) == 0 && st.st_uid >= first && st.st_uid <= last) {
+        found.push_back(entry.path());
+      }
+    }
+  }
+  return found;
+}
+
 // Removes what `uid` left behind outside its run folder: files at the top of
 // the shared scratch folders and System V IPC objects, which a run without
 // mount and IPC namespaces of its own leaves in the grader's. Called only
 // once no process of the account is left to race the removal.
 void remove_leftovers_of(uid_t uid) {
-  for (const char* dir : kSharedScratch) {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      struct stat st {};
-      if (::lstat(entry.path().c_str(), &st) == 0 && st.st_uid == uid) {
-        std::error_code removal;
-        fs::remove_all(entry.path(), removal);
-      }
-    }
+  for (const fs::path& path : scratch_entries_of(uid, uid)) {
+    std::error_code removal;
+    fs::remove_all(path, removal);
   }
   for (int id : ipc_objects_of("shm", uid, uid)) ::shmctl(id, IPC_RMID, nullptr);
   for (int id : ipc_objects_of("sem", uid, uid)) ::semctl(id, 0, IPC_RMID);
@@ -781,14 +791,8 @@ std::vector<pid_t> process_ids() {
 
 std::vector<std::string> run_account_leftovers() {
   std::vector<std::string> found;
-  for (const char* dir : kSharedScratch) {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      struct stat st {};
-      if (::lstat(entry.path().c_str(), &st) == 0 && st.st_uid >= kFirstRunAccount) {
-        found.push_back(entry.path().string());
-      }
-    }
+  for (const fs::path& path : scratch_entries_of(kFirstRunAccount, static_cast<uid_t>(-1))) {
+    found.push_back(path.string());
   }
   for (const std::string kind : {"shm", "sem", "msg"}) {
     for (int id : ipc_objects_of(kind, kFirstRunAccount, static_cast<uid_t>(-1))) {
