@@ -62,6 +62,30 @@ inline std::string slurp(const std::string& path) {
 }  // namespace attack
 """
 
+# The report forgers' shared piece: a passing Catch2 report for the test
+# case the process runs (its name is argv[1], escaped for the command line).
+PASSING_REPORT = """
+std::string passing_report() {
+  const std::string cmdline = attack::slurp("/proc/self/cmdline");
+  const auto first = cmdline.find('\\0');
+  std::string name;
+  for (std::size_t i = first + 1; first != std::string::npos && i < cmdline.size() &&
+                                  cmdline[i] != '\\0'; ++i) {
+    if (cmdline[i] == '\\\\') continue;
+    if (cmdline[i] == '&') name += "&amp;";
+    else if (cmdline[i] == '<') name += "&lt;";
+    else if (cmdline[i] == '"') name += "&quot;";
+    else name += cmdline[i];
+  }
+  const std::string totals = "<OverallResults successes=\\"1\\" failures=\\"0\\" "
+                             "expectedFailures=\\"0\\"/>";
+  return "<?xml version=\\"1.0\\" encoding=\\"UTF-8\\"?>\\n"
+      "<Catch name=\\"test\\"><Group name=\\"test\\"><TestCase name=\\"" + name +
+      "\\"><OverallResult success=\\"true\\"/></TestCase>" + totals + "</Group>" + totals +
+      "</Catch>\\n";
+}
+"""
+
 # name -> (what it tries, the outcome the golden result pins, code)
 ATTACKS = {
     "write_kit": (
@@ -240,26 +264,9 @@ const int hostile = [] {
         "breaks decode_status, then rewrites the report from a destructor and an atexit handler",
         "caught: the harness seals its report and leaves with _exit; the decode tests fail",
         """
-// A passing Catch2 report for the test case this process runs (its name is
-// argv[1], escaped for the command line).
+// Replaces the report with a passing one, and exits cleanly.
 void rewrite_report() {
-  const std::string cmdline = attack::slurp("/proc/self/cmdline");
-  const auto first = cmdline.find('\\0');
-  if (first == std::string::npos) return;
-  std::string name;
-  for (std::size_t i = first + 1; i < cmdline.size() && cmdline[i] != '\\0'; ++i) {
-    if (cmdline[i] == '\\\\') continue;
-    if (cmdline[i] == '&') name += "&amp;";
-    else if (cmdline[i] == '<') name += "&lt;";
-    else if (cmdline[i] == '"') name += "&quot;";
-    else name += cmdline[i];
-  }
-  const std::string totals = "<OverallResults successes=\\"1\\" failures=\\"0\\" "
-                             "expectedFailures=\\"0\\"/>";
-  const std::string forged = "<?xml version=\\"1.0\\" encoding=\\"UTF-8\\"?>\\n"
-      "<Catch name=\\"test\\"><Group name=\\"test\\"><TestCase name=\\"" + name +
-      "\\"><OverallResult success=\\"true\\"/></TestCase>" + totals + "</Group>" + totals +
-      "</Catch>\\n";
+  const std::string forged = passing_report();
   const int fd = ::open("/dev/fd/3", O_WRONLY | O_TRUNC);
   if (fd >= 0) (void)!::write(fd, forged.data(), forged.size());
   ::_exit(0);  // And a clean exit code to go with it.
@@ -455,27 +462,6 @@ const int hostile = [] {
         "caught: the report is written and sealed by a child with no other thread, and read "
         "back; the decode tests fail",
         """
-// A passing Catch2 report for the test case this process runs (its name is
-// argv[1], escaped for the command line).
-std::string passing_report() {
-  const std::string cmdline = attack::slurp("/proc/self/cmdline");
-  const auto first = cmdline.find('\\0');
-  std::string name;
-  for (std::size_t i = first + 1; first != std::string::npos && i < cmdline.size() &&
-                                  cmdline[i] != '\\0'; ++i) {
-    if (cmdline[i] == '\\\\') continue;
-    if (cmdline[i] == '&') name += "&amp;";
-    else if (cmdline[i] == '<') name += "&lt;";
-    else if (cmdline[i] == '"') name += "&quot;";
-    else name += cmdline[i];
-  }
-  const std::string totals = "<OverallResults successes=\\"1\\" failures=\\"0\\" "
-                             "expectedFailures=\\"0\\"/>";
-  return "<?xml version=\\"1.0\\" encoding=\\"UTF-8\\"?>\\n"
-      "<Catch name=\\"test\\"><Group name=\\"test\\"><TestCase name=\\"" + name +
-      "\\"><OverallResult success=\\"true\\"/></TestCase>" + totals + "</Group>" + totals +
-      "</Catch>\\n";
-}
 // In the tests of decode_status, which the change above makes fail: the
 // moment the report appears, it is replaced.
 const int hostile = [] {
@@ -552,7 +538,11 @@ NEEDS = {
     "scratch_fill": ["hides_paths"],
 }
 
-# The one attack that also breaks the lab: decode_status loses its exit code.
+# The attacks that forge a passing report; they alone also break the lab (a
+# forged pass is then worth something).
+FORGERS = ("destructor_rewrites_report", "thread_rewrites_report")
+
+# How they break it: decode_status loses its exit code.
 BROKEN_DECODE = ("    status.code = WEXITSTATUS(wait_status);\n", "    status.code = 0;\n")
 
 
@@ -562,7 +552,10 @@ def main():
     manifest = []
     for name, (about, expect, code) in ATTACKS.items():
         # A block marked GLOBAL goes outside any namespace (a C name or
-        # Catch2's own namespace); the rest inside an unnamed one.
+        # Catch2's own namespace); the rest inside an unnamed one. The report
+        # forgers get the passing report they write.
+        if name in FORGERS:
+            code = PASSING_REPORT + code
         if code.startswith("// HOOK"):
             # Runs first thing in run_isolation_experiment: only task 7's
             # public test calls it, in a child of the test process.
@@ -573,7 +566,7 @@ def main():
             block = (code if code.startswith("// GLOBAL") else
                      "\nnamespace {\n" + code + "}  // namespace\n")
             text = solution.replace(ANCHOR, ANCHOR + "\n" + PRELUDE + block, 1)
-        if name in ("destructor_rewrites_report", "thread_rewrites_report"):
+        if name in FORGERS:
             assert BROKEN_DECODE[0] in text
             text = text.replace(*BROKEN_DECODE)
         with tempfile.TemporaryDirectory() as tmp:
