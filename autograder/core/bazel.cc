@@ -47,8 +47,13 @@ std::vector<CompilerProcess> compilers_of(const std::string& under) {
   for (pid_t pid : process_ids()) {
     const fs::path proc = "/proc/" + std::to_string(pid);
     std::ifstream cmdline_file(proc / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(cmdline_file)),
-                        std::istreambuf_iterator<char>());
+    std::string cmdline;
+    try {
+      cmdline.assign(std::istreambuf_iterator<char>(cmdline_file),
+                     std::istreambuf_iterator<char>());
+    } catch (const std::ios_base::failure&) {
+      continue;  // Gone between the listing and the read (ESRCH): nothing to watch.
+    }
     std::string package;
     for (std::size_t at = 0; at < cmdline.size();) {
       const auto end = std::min(cmdline.find('\0', at), cmdline.size());
