@@ -108,6 +108,10 @@ bool deliver(int fd, const std::string& report) {
 }
 
 int run_for_grader(int argc, char** argv, int report_fd) {
+  // No other process of the run may read or write this one's memory through
+  // /proc/PID/mem or ptrace: a test's guarded child (see guard.h) runs the
+  // student's code and would otherwise reach the harness that judges it.
+  ::prctl(PR_SET_DUMPABLE, 0);
   if (!untouched(report_fd)) {
     std::fprintf(stderr, "%s channel was written to before the tests started\n",
                  proctor::report_channel::kTamperedMessage);

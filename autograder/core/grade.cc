@@ -228,9 +228,12 @@ std::vector<fs::path> objects_under(const fs::path& dir) {
 
 // A submission whose objects define what the harness, Catch2 or the runtime
 // libraries own (a waitid of its own, a strong Catch2 function) would change
-// the code that tests it: a build error that says which names.
+// the code that tests it, and one that runs code before main or after it
+// would act outside every test: a build error that says which names. The
+// start-up code is read in the plain build only: each sanitizer adds
+// initializers of its own.
 void refuse_interposition(const Lab& lab, const std::vector<Staged>& staged, const fs::path& bin,
-                          std::vector<SubmissionResult>& results) {
+                          const Config& config, std::vector<SubmissionResult>& results) {
   const std::string ns = "lab" + lab.number;
   std::vector<fs::path> harness = objects_under(bin / "testing" / "_objs" / "catch_main");
   for (const fs::path& tests :
@@ -243,18 +246,35 @@ void refuse_interposition(const Lab& lab, const std::vector<Staged>& staged, con
   for (std::size_t i = 0; i < staged.size(); ++i) {
     if (results[i].status != Status::graded) continue;
     std::vector<std::string> found;
+    std::vector<std::string> outside_tests;
     for (const auto& object : objects_under(bin / staged[i].package / "_objs" / "impl")) {
+      const std::string source = object.stem().stem().string() + ".cc ";
       for (auto& line : interposed_symbols(external_symbols(object), reserved, ns)) {
-        found.push_back(object.stem().stem().string() + ".cc " + line);
+        found.push_back(source + line);
       }
+      if (config != "plain") continue;
+      for (auto& line : startup_work(object)) outside_tests.push_back(source + line);
     }
-    if (found.empty()) continue;
+    if (found.empty() && outside_tests.empty()) continue;
     results[i].status = Status::build_error;
-    results[i].problem = "the submission would replace code it is tested with:\n";
-    for (const auto& line : found) results[i].problem += "  " + line + "\n";
-    results[i].problem += "Keep every helper in namespace " + ns +
-                          " (or an unnamed namespace, or static), and do not define functions of "
-                          "the C library or the test framework.";
+    results[i].problem.clear();
+    if (!found.empty()) {
+      results[i].problem = "the submission would replace code it is tested with:\n";
+      for (const auto& line : found) results[i].problem += "  " + line + "\n";
+      results[i].problem += "Keep every helper in namespace " + ns +
+                            " (or an unnamed namespace, or static), and do not define functions "
+                            "of the C library or the test framework.\n";
+    }
+    if (!outside_tests.empty()) {
+      results[i].problem += "the submission runs code outside the tests:\n";
+      for (const auto& line : outside_tests) results[i].problem += "  " + line + "\n";
+      results[i].problem +=
+          "A global object whose constructor or destructor does work (a std::string, a "
+          "std::vector, a std::thread, an object of your own class) and a function marked "
+          "constructor run before main or after it, outside every test. Create such an object "
+          "inside the function that uses it, or make it a function-local static.\n";
+    }
+    results[i].problem.pop_back();
   }
 }
 
@@ -453,7 +473,8 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
       }
     }
     bin_dirs[config] = bazel.bin_dir(config);
-    if (config == configs.front()) refuse_interposition(lab, staged, bin_dirs[config], results);
+    if (config == configs.front())
+      refuse_interposition(lab, staged, bin_dirs[config], config, results);
   }
 
   const std::vector<fs::path> hide = secrets(kit, staged, bin_dirs);

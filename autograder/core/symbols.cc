@@ -2,8 +2,13 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <memory>
+#include <optional>
+#include <regex>
 #include <sstream>
 
 #include "autograder/core/process.h"
@@ -69,7 +74,172 @@ const std::vector<fs::path>& runtime_libraries() {
   return found;
 }
 
+// One function of `objdump -d -r -w`: where it is and its lines.
+struct Function {
+  std::string section;
+  std::uint64_t address = 0;
+  std::vector<std::string> lines;
+};
+
+// A relocation's target, "name" or "name+0x1d40" (objdump writes negative
+// addends of PC-relative code as "name-0x4").
+struct Target {
+  std::string name;
+  std::uint64_t offset = 0;
+};
+
+Target parse_target(const std::string& text) {
+  const auto sign = text.find_first_of("+-", 1);
+  if (sign == std::string::npos) return {text, 0};
+  Target target{text.substr(0, sign), 0};
+  if (text[sign] == '+') target.offset = std::stoull(text.substr(sign + 1), nullptr, 16);
+  return target;
+}
+
+// The relocation on an objdump line ("1d04: R_X86_64_PLT32\t_ZNSt8ios...-0x4").
+std::optional<Target> relocation_on(const std::string& line) {
+  static const std::regex relocation(R"([0-9a-f]+: R_[A-Z0-9_]+\s+(\S+))");
+  std::smatch match;
+  if (!std::regex_search(line, match, relocation)) return std::nullopt;
+  return parse_target(match[1].str());
+}
+
+// What `#include <iostream>` puts in every translation unit's initializer:
+// std::ios_base::Init's constructor, its destructor registered with
+// __cxa_atexit, and the object itself (a local in .bss).
+bool iostream_initializer_uses(const std::string& name) {
+  static const std::set<std::string> names = {"_ZNSt8ios_base4InitC1Ev", "_ZNSt8ios_base4InitD1Ev",
+                                              "__cxa_atexit", "__dso_handle", "_ZStL8__ioinit"};
+  return names.count(name) > 0 || name.rfind(".bss", 0) == 0;
+}
+
+bool data_section(const std::string& name) {
+  for (const char* prefix : {".data", ".rodata", ".bss"}) {
+    if (name.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+bool startup_section(const std::string& name) {
+  for (const char* prefix : {".init_array", ".preinit_array", ".fini_array", ".ctors", ".dtors"}) {
+    if (name.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::vector<std::string> startup_work(const std::string& disassembly,
+                                      const std::string& relocations) {
+  std::map<std::string, Function> functions;
+  std::map<std::pair<std::string, std::uint64_t>, std::string> at_address;
+  {
+    static const std::regex section_header(R"(^Disassembly of section (\S+):)");
+    static const std::regex function_header(R"(^([0-9a-f]+) <(.+)>:$)");
+    std::istringstream in(disassembly);
+    std::string section;
+    Function* current = nullptr;
+    for (std::string line; std::getline(in, line);) {
+      std::smatch match;
+      if (std::regex_search(line, match, section_header)) {
+        section = match[1].str();
+        current = nullptr;
+      } else if (std::regex_match(line, match, function_header)) {
+        const std::uint64_t address = std::stoull(match[1].str(), nullptr, 16);
+        current = &functions[match[2].str()];
+        current->section = section;
+        current->address = address;
+        at_address[{section, address}] = match[2].str();
+      } else if (current != nullptr && !line.empty()) {
+        current->lines.push_back(line);
+      }
+    }
+  }
+  // The function a target names: by its own name or as section + offset.
+  const auto function_at = [&](const Target& target) -> std::string {
+    if (functions.count(target.name) > 0) return target.name;
+    const auto found = at_address.find({target.name, target.offset});
+    return found == at_address.end() ? std::string() : found->second;
+  };
+
+  std::vector<std::string> problems;
+  const auto problem = [&](const std::string& text) {
+    if (std::find(problems.begin(), problems.end(), text) == problems.end()) {
+      problems.push_back(text);
+    }
+  };
+  std::vector<std::string> pending;
+  {
+    static const std::regex records(R"(^RELOCATION RECORDS FOR \[(.+)\]:)");
+    static const std::regex record(R"(^[0-9a-f]+\s+R_[A-Z0-9_]+\s+(\S+))");
+    std::istringstream in(relocations);
+    bool in_startup = false;
+    for (std::string line; std::getline(in, line);) {
+      std::smatch match;
+      if (std::regex_search(line, match, records)) {
+        in_startup = startup_section(match[1].str());
+      } else if (in_startup && std::regex_search(line, match, record)) {
+        const Target target = parse_target(match[1].str());
+        const std::string function = function_at(target);
+        if (function.empty()) {
+          problem("runs " + demangle(target.name) + " before main or after it");
+        } else {
+          pending.push_back(function);
+        }
+      }
+    }
+  }
+
+  // Follow every function the start-up code calls or takes the address of.
+  static const std::regex mentioned(R"(<([^>+]+)(\+0x[0-9a-f]+)?>)");
+  std::set<std::string> seen;
+  while (!pending.empty()) {
+    const std::string name = pending.back();
+    pending.pop_back();
+    if (!seen.insert(name).second) continue;
+    // GCC's own wrappers (the initializer of the translation unit and the
+    // function it calls) are not the student's words; anything else is.
+    const bool generated =
+        name.rfind("_GLOBAL__sub_I_", 0) == 0 ||
+        name.find("__static_initialization_and_destruction_") != std::string::npos;
+    if (!generated) {
+      problem("runs " + demangle(name) + " before main or after it");
+      continue;
+    }
+    for (const std::string& line : functions[name].lines) {
+      const auto tab = line.find('\t');
+      const std::string instruction = tab == std::string::npos ? line : line.substr(tab + 1);
+      const std::string mnemonic = instruction.substr(0, instruction.find_first_of(" \t"));
+      if (mnemonic == "syscall" || mnemonic == "sysenter" || mnemonic == "int") {
+        problem("makes a system call before main");
+      }
+      if ((mnemonic == "call" || mnemonic == "jmp") && instruction.find('*') != std::string::npos) {
+        problem("calls through a pointer before main");
+      }
+      if (const auto target = relocation_on(line)) {
+        const std::string function = function_at(*target);
+        if (!function.empty()) {
+          pending.push_back(function);
+        } else if (!iostream_initializer_uses(target->name) && !data_section(target->name)) {
+          problem("runs " + demangle(target->name) + " before main or after it");
+        }
+        continue;
+      }
+      for (auto it = std::sregex_iterator(line.begin(), line.end(), mentioned);
+           it != std::sregex_iterator(); ++it) {
+        const std::string other = (*it)[1].str();
+        if (other != name && functions.count(other) > 0) pending.push_back(other);
+      }
+    }
+  }
+  return problems;
+}
+
+std::vector<std::string> startup_work(const fs::path& object) {
+  return startup_work(
+      run_output({"objdump", "-d", "-r", "-w", "--no-show-raw-insn", "--", object.string()}, "/"),
+      run_output({"objdump", "-r", "-w", "--", object.string()}, "/"));
+}
 
 std::vector<Symbol> parse_nm(const std::string& output) {
   std::vector<Symbol> symbols;

@@ -11,6 +11,13 @@
 /// the build, the grader lists what each student object defines (`nm`) and
 /// refuses, as a build error, any definition the harness or the runtime
 /// libraries own or use.
+///
+/// Code a student object runs before `main` or after it (a global object
+/// whose constructor or destructor does work, a function marked
+/// `constructor`) would run outside every test, before the harness has set
+/// up its report or after it has sealed it. The grader reads the object's
+/// start-up code (`objdump`) and refuses any beyond what
+/// `#include <iostream>` itself emits.
 
 #include <filesystem>
 #include <set>
@@ -58,5 +65,18 @@ ReservedNames reserved_names(const std::vector<std::filesystem::path>& harness_o
 std::vector<std::string> interposed_symbols(const std::vector<Symbol>& student,
                                             const ReservedNames& reserved,
                                             const std::string& lab_namespace);
+
+/// What the start-up code of a plain (unsanitized) object file does beyond
+/// `#include <iostream>`'s own initializer, one line each ("runs
+/// lab01::(anonymous namespace)::hostile() before main"), read from
+/// `objdump -d -r -w` (`disassembly`) and `objdump -r -w` (`relocations`).
+/// Start-up code is what the object's .init_array, .preinit_array,
+/// .fini_array, .ctors and .dtors entries point to, and what that calls.
+std::vector<std::string> startup_work(const std::string& disassembly,
+                                      const std::string& relocations);
+
+/// startup_work() of an object file. @throws std::runtime_error if objdump
+/// fails.
+std::vector<std::string> startup_work(const std::filesystem::path& object);
 
 }  // namespace proctor

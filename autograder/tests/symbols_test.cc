@@ -89,3 +89,63 @@ int run(const lab01::Thing& thing) { return lab01::api() + used_by_harness() + t
   CHECK_FALSE(mentions(found, "std::vector"));  // Template code both sides may instantiate.
   CHECK(found.size() == 4);
 }
+
+TEST_CASE("a student object may run no code of its own before main or after it") {
+  const fs::path dir = proctor::testing::scratch_dir("symbols_test", "startup");
+  for (const char* level : {"-O0", "-O2"}) {
+    CAPTURE(level);
+    const auto work = [&](const std::string& name, const std::string& source) {
+      std::ofstream(dir / (name + ".cc")) << source;
+      const fs::path object = dir / (name + level + ".o");
+      proctor::run_output({"g++", "-std=c++20", level, "-c", (dir / (name + ".cc")).string(), "-o",
+                           object.string()},
+                          dir);
+      return proctor::startup_work(object);
+    };
+    // What every lab's reference does: iostream, constant-initialized
+    // globals, statics that are built inside a call.
+    const auto quiet = work("quiet", R"(
+#include <iostream>
+#include <mutex>
+#include <string>
+namespace lab01 {
+std::mutex lock;
+constexpr int kLimit = 4;
+int count = kLimit * 2;
+const std::string& name() { static const std::string text = "lab"; return text; }
+void say() { std::cout << name() << count << std::endl; }
+}
+)");
+    CHECK(quiet.empty());
+    const auto global_string = work("global_string", R"(
+#include <string>
+namespace lab01 { std::string greeting = "a string too long for the small buffer"; }
+)");
+    CAPTURE(global_string);
+    CHECK(mentions(global_string, "basic_string"));
+    const auto marked = work("marked", R"(
+#include <unistd.h>
+__attribute__((constructor)) static void early() { (void)write(2, "x", 1); }
+)");
+    CAPTURE(marked);
+    CHECK(mentions(marked, "runs early() before main"));
+    const auto own_class = work("own_class", R"(
+#include <cstdio>
+namespace lab01 {
+struct Announcer { Announcer() { std::puts("before main"); } };
+Announcer announcer;
+}
+)");
+    CAPTURE(own_class);
+    CHECK_FALSE(own_class.empty());
+    const auto destructor = work("destructor", R"(
+#include <cstdio>
+namespace lab01 {
+struct Late { constexpr Late() = default; ~Late() { std::puts("after main"); } };
+Late late;
+}
+)");
+    CAPTURE(destructor);
+    CHECK(mentions(destructor, "Late::~Late()"));
+  }
+}

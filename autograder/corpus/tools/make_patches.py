@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Writes the adversarial corpus of Lab 01 as patches on the reference solution.
 
-Each attack is a block of C++ run before main() (a static initializer) or at
-exit, inserted after the reference's includes; a block marked GLOBAL goes
-outside any namespace, one marked HOOK runs first thing in
-run_isolation_experiment (in one test only). An attack that gets through
+Each attack is a block of C++ inserted after the reference's includes. Its
+`hostile` initializer runs in every test: the grader refuses code that runs
+before main (a static initializer, see the attack before_main), so the block
+becomes a function that the first call of any of the lab's functions runs,
+once per test process. A block marked GLOBAL goes outside any namespace, one
+marked HOOK runs first thing in run_isolation_experiment (in one test only),
+one marked STATIC stays a static initializer. An attack that gets through
 calls abort(), so a contained attack leaves the reference's full marks and a
 successful one costs every point: the golden results then differ. Placeholders
 the selftest fills in when it lays the corpus out: @KIT@ (the kit's root),
@@ -227,7 +230,10 @@ const int hostile = [] {
         "contained: full marks, the daemon killed with the run",
         """
 const int hostile = [] {
-  if (::fork() == 0) {
+  // The test's process reaps the first child: only the daemon is left.
+  if (const pid_t first = ::fork(); first > 0) {
+    ::waitpid(first, nullptr, 0);
+  } else if (first == 0) {
     ::setsid();
     if (::fork() == 0) {
       ::sleep(5);
@@ -240,7 +246,8 @@ const int hostile = [] {
 """),
     "kill_everything": (
         "sends SIGKILL to every process it may signal",
-        "contained: full marks, only its own run's processes reachable",
+        "contained: its own tests fail (the test process is among what it kills); the grader "
+        "and the other runs unharmed, nothing left running",
         """
 const int hostile = [] {
   ::kill(-1, SIGKILL);
@@ -249,7 +256,7 @@ const int hostile = [] {
 """),
     "forge_report": (
         "writes a passing report into the report channel and seals it, then fails its tests",
-        "caught: the harness sees the channel written to before the tests start; zero marks",
+        "caught: the harness finds the channel written to and sealed; zero marks",
         """
 const int hostile = [] {
   const int fd = ::open("/dev/fd/3", O_WRONLY | O_TRUNC);
@@ -273,12 +280,16 @@ void rewrite_report() {
 }
 struct Rewriter {
   ~Rewriter() { rewrite_report(); }
-} rewriter;
-const int registered = std::atexit(rewrite_report);
+};
+const int hostile = [] {
+  static Rewriter rewriter;
+  return std::atexit(rewrite_report);
+}();
 """),
     "output_flood": (
-        "writes 16 MiB to its standard output before the tests",
-        "contained: full marks, the output cut to its cap",
+        "writes 16 MiB to its standard output in every test",
+        "contained: the output cut to its cap; the one test that reads the output of its own "
+        "child fails",
         """
 const int hostile = [] {
   const std::string block(1 << 20, 'x');
@@ -420,7 +431,8 @@ const int hostile = [] {
 """),
     "signal_grader": (
         "sends SIGKILL to its parent, the run's init and every pid up to 4096",
-        "contained: full marks, nothing of the grader's reachable",
+        "contained: its own tests fail (its test process is among the pids); nothing of the "
+        "grader's reachable",
         """
 const int hostile = [] {
   for (pid_t pid = 1; pid < 4096; ++pid) {
@@ -430,7 +442,7 @@ const int hostile = [] {
 }();
 """),
     "exit_zero": (
-        "calls exit(0) before the tests run (its own atexit handlers and destructors run)",
+        "calls exit(0) in every test (its own atexit handlers and destructors run)",
         "caught: no sealed report, zero marks",
         """
 const int hostile = [] {
@@ -456,8 +468,22 @@ const int hostile = [] {
     for (std::size_t i = 0; block != nullptr && i < size; i += 4096) block[i] = 1;
   }
 """),
+    "before_main": (
+        "runs code before main: a global object whose constructor starts a thread, and a "
+        "function marked constructor",
+        "refused after compiling: build error naming both",
+        """// STATIC
+struct Watcher {
+  Watcher() {
+    std::thread([] {
+      for (;;) ::pause();
+    }).detach();
+  }
+} watcher;
+__attribute__((constructor)) void early() { ::signal(SIGTERM, SIG_IGN); }
+"""),
     "thread_rewrites_report": (
-        "breaks decode_status, then a thread started before main watches the report channel "
+        "breaks decode_status, then a thread started in the test watches the report channel "
         "and replaces the report with a passing one the moment it appears",
         "caught: the report is written and sealed by a child with no other thread, and read "
         "back; the decode tests fail",
@@ -515,7 +541,7 @@ const int hostile = [] {
   }
 """),
     "early_exit_zero": (
-        "exits with status 0 before the tests run",
+        "exits with status 0 in every test",
         "caught: no sealed report, zero marks",
         """
 const int hostile = [] {
@@ -546,6 +572,57 @@ FORGERS = ("destructor_rewrites_report", "thread_rewrites_report")
 BROKEN_DECODE = ("    status.code = WEXITSTATUS(wait_status);\n", "    status.code = 0;\n")
 
 
+STATIC_INIT = "const int hostile = [] {\n"
+
+
+def in_every_test(code):
+    """Makes the static initializer `hostile` a function attack_now() runs."""
+    head, body = code.split(STATIC_INIT, 1)
+    assert body.rstrip().endswith("}();"), "an attack's initializer must end the block"
+    body = body.rstrip()[:-len("}();")] + "}\n"
+    return (head + "int hostile() {\n" + body +
+            "// Once per test process, from the first call of the lab's functions.\n"
+            "void attack_now() {\n"
+            "  static const int once = hostile();\n"
+            "  (void)once;\n"
+            "}\n")
+
+
+def call_first_in_api(text):
+    """Calls attack_now() first thing in every function of the lab's API.
+
+    The API is what the reference defines after its unnamed namespace; a
+    definition starts at column 0 and its body at the first line ending in '{',
+    or is the rest of a one-line definition.
+    """
+    before, lab = text.split("namespace lab01 {\n", 1)
+    helpers, api = lab.split("}  // namespace\n\n", 1)
+    head = before + "namespace lab01 {\n" + helpers
+    lines = api.split("\n")
+    out = []
+    in_signature = False
+    for line in lines:
+        out.append(line)
+        starts = (line[:1].isalpha() and not line.startswith(("namespace", "struct", "class",
+                                                               "using", "constexpr")))
+        if starts and not line.endswith(";"):
+            in_signature = True
+        if in_signature and line.endswith("{"):
+            in_signature = False
+            out.append("  attack_now();")
+        elif in_signature and line.endswith("}") and "{" in line:
+            # A one-line body: the call goes first inside it.
+            in_signature = False
+            if line.endswith("{}"):
+                out[-1] = line[:-2] + "{ attack_now(); }"
+            else:
+                at = line.index(" { ")
+                out[-1] = line[:at] + " { attack_now();" + line[at + 2:]
+    hooked = sum(1 for line in out if "attack_now();" in line)
+    assert hooked >= 10, "the reference's API changed: check call_first_in_api"
+    return head + "}  // namespace\n\n" + "\n".join(out)
+
+
 def main():
     solution = SOLUTION.read_text()
     assert ANCHOR in solution, "the reference's includes changed: update ANCHOR"
@@ -556,6 +633,8 @@ def main():
         # forgers get the passing report they write.
         if name in FORGERS:
             code = PASSING_REPORT + code
+        if STATIC_INIT in code and not code.startswith("// STATIC"):
+            code = in_every_test(code)
         if code.startswith("// HOOK"):
             # Runs first thing in run_isolation_experiment: only task 7's
             # public test calls it, in a child of the test process.
@@ -566,6 +645,8 @@ def main():
             block = (code if code.startswith("// GLOBAL") else
                      "\nnamespace {\n" + code + "}  // namespace\n")
             text = solution.replace(ANCHOR, ANCHOR + "\n" + PRELUDE + block, 1)
+            if "attack_now()" in code:
+                text = call_first_in_api(text)
         if name in FORGERS:
             assert BROKEN_DECODE[0] in text
             text = text.replace(*BROKEN_DECODE)
