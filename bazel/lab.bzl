@@ -82,7 +82,7 @@ def lab_solution(name, srcs):
         deps = ["//labs/%s:%s_header" % (lab_dir, name)],
     )
 
-def hidden_tests(name, srcs, deps = []):
+def hidden_tests(name, srcs, deps = [], linkopts = []):
     """Defines a lab's hidden tests: the library the grader links, and a
     manual `bazel test` entry against the lab library (add --config=solution).
 
@@ -90,12 +90,15 @@ def hidden_tests(name, srcs, deps = []):
       name: the lab library's name (as given to lab()).
       srcs: the hidden test sources.
       deps: extra dependencies of the tests.
+      linkopts: options for the link of every test binary the tests are in
+        (the student's objects included), such as `-Wl,--wrap=NAME`.
     """
     lab_dir = native.package_name().split("/")[-1]
     cc_library(
         name = "hidden_tests",
         srcs = srcs,
         copts = KIT_COPTS,
+        linkopts = linkopts,
         visibility = ["//visibility:public"],
         deps = deps + [
             "//labs/%s:%s_header" % (lab_dir, name),
@@ -107,6 +110,8 @@ def hidden_tests(name, srcs, deps = []):
     cc_test(
         name = "hidden_test",
         size = "small",
+        # Linked like the grader's binaries: the linkopts reach every object.
+        linkstatic = True,
         tags = ["manual"],
         deps = [
             ":hidden_tests",

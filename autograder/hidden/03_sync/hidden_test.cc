@@ -8,9 +8,12 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <new>
+#include <string>
 #include <thread>
 
 #include "labs/03_sync/sync.h"
@@ -50,7 +53,63 @@ long other_threads_switches() {
   return total;
 }
 
+// Where two readers of a Cache meet: each, armed, waits in the allocation
+// of the long value get() copies out (which every correct get() makes while
+// it holds its lock) for the other to get there too. With a shared lock both
+// are inside get() at once and meet; with an exclusive one the first waits
+// in vain, holding the lock the second needs.
+struct Rendezvous {
+  std::atomic<int> arrived{0};
+  // 0 while the first waits; 1 once the second met it; 2 once it gave up.
+  std::atomic<int> outcome{0};
+};
+thread_local Rendezvous* armed = nullptr;
+
+// Waits at `meeting` as the first reader (up to `patience`) or meets the
+// first as the second.
+void arrive(Rendezvous& meeting, std::chrono::milliseconds patience) {
+  if (meeting.arrived.fetch_add(1) == 1) {
+    int waiting = 0;
+    meeting.outcome.compare_exchange_strong(waiting, 1);
+    return;
+  }
+  const auto give_up = std::chrono::steady_clock::now() + patience;
+  while (meeting.outcome.load() == 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(1ms);
+  }
+  int waiting = 0;
+  meeting.outcome.compare_exchange_strong(waiting, 2);
+}
+
+// Whether two readers were inside get() at the same time.
+bool readers_overlap(const lab03::Cache& cache, const std::string& key) {
+  Rendezvous meeting;
+  auto reader = [&] {
+    armed = &meeting;
+    const auto value = cache.get(key);
+    armed = nullptr;
+  };
+  std::thread first(reader);
+  std::thread second(reader);
+  first.join();
+  second.join();
+  return meeting.outcome.load() == 1;
+}
+
 }  // namespace
+
+// The rendezvous of readers_overlap(), in the allocation of the value a
+// reader copies out. Every other allocation is malloc's.
+void* operator new(std::size_t size) {
+  if (Rendezvous* meeting = armed; meeting != nullptr && size >= 64) {
+    armed = nullptr;
+    arrive(*meeting, 5000ms);
+  }
+  if (void* memory = std::malloc(size == 0 ? 1 : size)) return memory;
+  throw std::bad_alloc();
+}
+void operator delete(void* memory) noexcept { std::free(memory); }
+void operator delete(void* memory, std::size_t) noexcept { std::free(memory); }
 
 // Bug: an unprotected ++ on the shared counter (a data race: ThreadSanitizer
 // reports it, and many threads lose updates even without it).
@@ -366,6 +425,22 @@ TEST_CASE("the cache stays consistent under concurrent readers and writers",
       15s);
   CAPTURE(result.how_it_ended);
   REQUIRE(result.report == "0 1");
+
+  // Bug: readers serialized by an exclusive lock in get().
+  auto readers = run_guarded(
+      [] {
+        lab03::Cache cache;
+        cache.put("long", std::string(100, 'v'));
+        return readers_overlap(cache, "long")
+                   ? std::string("overlap")
+                   : std::string(
+                         "two readers were never inside get() at the same time: "
+                         "get() must take the lock shared (std::shared_lock), so that "
+                         "readers do not wait for each other");
+      },
+      15s);
+  CAPTURE(readers.how_it_ended);
+  REQUIRE(readers.report == "overlap");
 }
 
 // Bugs: a private mapping where a shared one was needed (the parent sees

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "autograder/hidden/04_costs/watch.h"
 #include "autograder/hidden/04_costs/yardstick.h"
 #include "labs/04_costs/costs.h"
 #include "testing/describe.h"
@@ -155,6 +156,28 @@ void require_decided(const testing::GuardResult& result) {
   REQUIRE(decided_for);
 }
 
+// Where the two ends of pipe_round_trip_ns(processes) ran, from their writes:
+// "" if every writer was pinned to one and the same CPU, else what was seen.
+template <typename RoundTrips>
+std::string unpinned_ends(RoundTrips round_trips) {
+  watch::start();
+  round_trips();
+  const watch::Record record = watch::stop();
+  if (record.writers < 2) return "";  // Not written with write(): nothing to judge by.
+  std::string seen;
+  for (int i = 0; i < record.writers; ++i) {
+    const auto& writer = record.writer[i];
+    if (writer.pinned_cpu < 0 || writer.pinned_cpu != record.writer[0].pinned_cpu) {
+      seen += " task " + std::to_string(writer.tid) +
+              (writer.pinned_cpu < 0 ? " could run on several CPUs;"
+                                     : " was pinned to CPU " + std::to_string(writer.pinned_cpu) +
+                                           ", the other end to CPU " +
+                                           std::to_string(record.writer[0].pinned_cpu) + ";");
+    }
+  }
+  return seen;
+}
+
 }  // namespace
 
 // Bugs: a coarse clock (time(), clock(), a millisecond clock), a resolution
@@ -219,13 +242,67 @@ TEST_CASE("measure refuses what it cannot resolve and bad arguments", "[lab04][t
   });
   CAPTURE(result.how_it_ended);
   REQUIRE(result.report == "consistent rejected rejected rejected 2.5");
+
+  // Bug: the timer's overhead never subtracted. An empty call timed one per
+  // sample costs next to nothing once a pair of clock readings is taken off
+  // each sample; without the subtraction, measure reports the readings' own
+  // cost on top. Rounds of student and reference interleave; each side keeps
+  // its lowest median (a refusal as below the timer's resolution counts as
+  // 0 ns), and the reference is steady when its middle round is within half
+  // a pair of readings of its lowest.
+  auto overhead = run_guarded(
+      [] {
+        const double pair = reference::timer_overhead_ns();
+        if (pair < 4) return std::string("passed: the timer's overhead is too small to matter");
+        return decide([pair] {
+          std::vector<double> mine, theirs;
+          for (int round = 0; round < 9; ++round) {
+            theirs.push_back(std::max(0.0, reference::empty_call_median_ns(1000)));
+            try {
+              mine.push_back(lab04::measure([] {}, 0, 1000, 1).median_ns);
+            } catch (const lab04::BelowResolution&) {
+              mine.push_back(0);
+            }
+          }
+          std::sort(mine.begin(), mine.end());
+          std::sort(theirs.begin(), theirs.end());
+          const double excess = mine.front() - theirs.front();
+          Attempt attempt;
+          // The quantum of a coarse clock moves either figure by a step of
+          // its own: only an excess of most of a pair counts.
+          attempt.student = excess < 0.7 * pair;
+          attempt.reference = theirs[theirs.size() / 2] - theirs.front() < pair / 2;
+          attempt.seen =
+              "measure() of an empty call, one call per sample, came to " +
+              std::to_string(std::lround(mine.front())) + " ns, the reference's to " +
+              std::to_string(std::lround(theirs.front())) +
+              " ns, and one pair of clock readings costs " + std::to_string(std::lround(pair)) +
+              " ns" + (attempt.student ? "" : ": subtract the timer's overhead from every sample");
+          return attempt;
+        });
+      },
+      30s);
+  require_decided(overhead);
 }
 
 // Bugs: no warm-up (the first thread stack and page faults counted), timing
-// the print or the setup instead of the operation.
+// the print or the setup instead of the operation, threads detached instead
+// of joined (creation timed without the wait for the thread's end).
 TEST_CASE("thread creation costs agree with the reference", "[lab04][task2][points=2]") {
   auto result = run_guarded(
       [] {
+        for (bool pthread : {false, true}) {
+          watch::start();
+          lab04::thread_create_join_ns(
+              pthread ? lab04::ThreadKind::pthread : lab04::ThreadKind::std_thread, 20);
+          const int detached = watch::stop().detached;
+          if (detached > 0) {
+            return "failed: thread_create_join_ns(" +
+                   std::string(pthread ? "ThreadKind::pthread" : "ThreadKind::std_thread") +
+                   ", 20) detached " + std::to_string(detached) +
+                   " threads instead of joining them: the cost asked for includes the join";
+          }
+        }
         return decide([] {
           Attempt attempt{true, true, ""};
           for (bool pthread : {false, true}) {
@@ -304,11 +381,27 @@ TEST_CASE("fork orders after thread creation; vfork and spawn beat fork+exec",
   require_decided(result);
 }
 
-// Bug: the pipe round trip is not really a round trip (one direction only,
-// or both ends in one thread), or the partner is left running.
+// Bugs: the pipe round trip is not really a round trip (one direction only,
+// or both ends in one thread), the partner left running, the two ends not
+// pinned to one CPU (the cost is then a cross-CPU wake-up).
 TEST_CASE("pipe round trips agree with the reference", "[lab04][task4][points=2]") {
   auto result = run_guarded(
       [] {
+        for (bool processes : {false, true}) {
+          // Only where the reference's ends could be pinned (the machine
+          // allows it) are the student's held to it.
+          if (!unpinned_ends([&] { reference::pipe_round_trip_ns(processes, 200); }).empty()) {
+            continue;
+          }
+          const std::string seen =
+              unpinned_ends([&] { lab04::pipe_round_trip_ns(processes, 200); });
+          if (!seen.empty()) {
+            return "failed: the two ends of pipe_round_trip_ns(" +
+                   std::string(processes ? "true" : "false") +
+                   ", 200) were not both pinned to one CPU:" + seen +
+                   " pin the caller before the partner starts, so that it inherits the CPU";
+          }
+        }
         const std::string verdict = decide([] {
           Attempt attempt{true, true, ""};
           for (bool processes : {false, true}) {

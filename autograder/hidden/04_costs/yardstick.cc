@@ -12,6 +12,14 @@ double timer_resolution_ns() { return lab04::timer_resolution_ns(); }
 
 double timer_overhead_ns() { return lab04::timer_overhead_ns(); }
 
+double empty_call_median_ns(std::size_t trials) {
+  try {
+    return lab04::measure([] {}, 0, trials, 1).median_ns;
+  } catch (const lab04::BelowResolution&) {
+    return -1;
+  }
+}
+
 double thread_create_join_ns(bool pthread, std::size_t trials) {
   return lab04::thread_create_join_ns(
       pthread ? lab04::ThreadKind::pthread : lab04::ThreadKind::std_thread, trials);

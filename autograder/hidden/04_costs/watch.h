@@ -1,0 +1,40 @@
+#pragma once
+
+/// @file
+/// @brief What the code under test calls, seen through the linker's --wrap:
+/// the hidden Lab 04 tests link with `-Wl,--wrap=NAME` for each call below,
+/// so every object in the test binary (the student's and the reference's
+/// alike) calls `__wrap_NAME`, which notes the call while a watch is on and
+/// then does what NAME does.
+///
+/// What is noted lives in a shared mapping, so a child process the code
+/// under test forks adds to the same record.
+
+namespace watch {
+
+/// One process or thread that wrote to a pipe while the watch was on.
+struct Writer {
+  int tid = 0;
+  /// The one CPU the writer was allowed to run on, or -1 if it was allowed
+  /// more than one.
+  int pinned_cpu = -1;
+};
+
+/// What was noted since start().
+struct Record {
+  /// Threads detached (std::thread::detach, pthread_detach, or created with
+  /// PTHREAD_CREATE_DETACHED).
+  int detached = 0;
+  /// The distinct writers, at most kMaxWriters.
+  static constexpr int kMaxWriters = 16;
+  int writers = 0;
+  Writer writer[kMaxWriters];
+};
+
+/// Clears the record and starts noting.
+void start();
+
+/// Stops noting and returns what was noted.
+Record stop();
+
+}  // namespace watch
