@@ -28,6 +28,18 @@ class Findings {
   void expect(bool held, const std::string& sentence) {
     if (!held) said_ += sentence + "\n";
   }
+  /// Notes "expected WHAT to be WANT, but it was GOT" (and `pitfall`, the
+  /// handout's name for the usual cause, if given) unless `got == want`.
+  template <typename Got, typename Want>
+  void expect_equal(const std::string& what, const Got& got, const Want& want,
+                    const std::string& pitfall = "") {
+    if (got == want) return;
+    std::ostringstream sentence;
+    sentence << std::boolalpha << "expected " << what << " to be " << want << ", but it was "
+             << got;
+    if (!pitfall.empty()) sentence << " (" << pitfall << ")";
+    said_ += sentence.str() + "\n";
+  }
   /// "ok", or every sentence noted, one per line.
   std::string report() const { return said_.empty() ? "ok" : said_; }
 

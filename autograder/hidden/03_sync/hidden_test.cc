@@ -99,7 +99,10 @@ bool readers_overlap(const lab03::Cache& cache, const std::string& key) {
 }  // namespace
 
 // The rendezvous of readers_overlap(), in the allocation of the value a
-// reader copies out. Every other allocation is malloc's.
+// reader copies out. Every allocation is malloc's: the whole family of
+// operator new and delete is replaced (the aligned ones aside), so that
+// memory one allocator gave is never returned to another (AddressSanitizer
+// reports that).
 void* operator new(std::size_t size) {
   if (Rendezvous* meeting = armed; meeting != nullptr && size >= 64) {
     armed = nullptr;
@@ -108,8 +111,19 @@ void* operator new(std::size_t size) {
   if (void* memory = std::malloc(size == 0 ? 1 : size)) return memory;
   throw std::bad_alloc();
 }
+void* operator new[](std::size_t size) { return ::operator new(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  return std::malloc(size == 0 ? 1 : size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  return std::malloc(size == 0 ? 1 : size);
+}
 void operator delete(void* memory) noexcept { std::free(memory); }
+void operator delete[](void* memory) noexcept { std::free(memory); }
 void operator delete(void* memory, std::size_t) noexcept { std::free(memory); }
+void operator delete[](void* memory, std::size_t) noexcept { std::free(memory); }
+void operator delete(void* memory, const std::nothrow_t&) noexcept { std::free(memory); }
+void operator delete[](void* memory, const std::nothrow_t&) noexcept { std::free(memory); }
 
 // Bug: an unprotected ++ on the shared counter (a data race: ThreadSanitizer
 // reports it, and many threads lose updates even without it).

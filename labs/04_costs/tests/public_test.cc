@@ -5,13 +5,29 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <string>
 
 #include "labs/04_costs/costs.h"
 #include "testing/describe.h"
 #include "testing/guard.h"
 
+using testing::Findings;
 using testing::join;
 using testing::run_guarded;
+
+namespace {
+
+std::string ns(double figure) { return std::to_string(std::lround(figure)) + " ns"; }
+
+// The sentence every test adds when a child is left behind.
+void expect_no_children(Findings& findings, const std::string& after) {
+  findings.expect(!testing::has_children(),
+                  "expected no child left unreaped after " + after +
+                      ", but one was (pitfall: zombies left by the fork loop)");
+}
+
+}  // namespace
 
 TEST_CASE("summarize gives the median and nearest-rank percentiles", "[lab04][task1][points=1]") {
   auto result = run_guarded([] {
@@ -19,10 +35,18 @@ TEST_CASE("summarize gives the median and nearest-rank percentiles", "[lab04][ta
     for (int i = 20; i >= 1; --i) samples.push_back(i * 10.0);
     auto s = lab04::summarize(samples);
     auto odd = lab04::summarize({5, 1, 3});
-    return join(s.samples, s.median_ns, s.p10_ns, s.p90_ns, odd.median_ns);
+    Findings findings;
+    findings.expect_equal("samples of summarize({200, 190, ..., 10})", s.samples, std::size_t{20});
+    findings.expect_equal("its median", s.median_ns, 105.0,
+                          "for an even count, the mean of the two middle samples once sorted");
+    findings.expect_equal("its p10", s.p10_ns, 20.0,
+                          "nearest rank: the sample at index ceil(0.1 * n) - 1 once sorted");
+    findings.expect_equal("its p90", s.p90_ns, 180.0);
+    findings.expect_equal("the median of {5, 1, 3}", odd.median_ns, 3.0);
+    return findings.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "20 105 20 180 3");
+  REQUIRE(result.report == "ok");
 }
 
 TEST_CASE("measure warms up, then times trials of batched calls", "[lab04][task1][points=1]") {
@@ -37,35 +61,60 @@ TEST_CASE("measure warms up, then times trials of batched calls", "[lab04][task1
         },
         /*warmup=*/7, /*trials=*/11, /*batch=*/5);  // 7 + 11 * 5 calls in all
     // [measure]
-    return join(calls, stats.samples, stats.median_ns > 0, stats.p10_ns <= stats.median_ns,
-                stats.median_ns <= stats.p90_ns);
+    Findings findings;
+    findings.expect_equal("the calls measure(op, 7, 11, 5) made", calls, 62L,
+                          "7 warm-up calls, then 11 samples of 5 calls each");
+    findings.expect_equal("the samples it summarized", stats.samples, std::size_t{11});
+    findings.expect(stats.median_ns > 0,
+                    "expected a median above 0 ns, but it was " + ns(stats.median_ns));
+    findings.expect(stats.p10_ns <= stats.median_ns && stats.median_ns <= stats.p90_ns,
+                    "expected p10 <= median <= p90, but they were " + ns(stats.p10_ns) + ", " +
+                        ns(stats.median_ns) + ", " + ns(stats.p90_ns));
+    return findings.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "62 11 1 1 1");
+  REQUIRE(result.report == "ok");
 }
 
 TEST_CASE("creating a thread costs something, with either interface", "[lab04][task2][points=1]") {
   auto result = run_guarded([] {
     double a = lab04::thread_create_join_ns(lab04::ThreadKind::std_thread, 50);
     double b = lab04::thread_create_join_ns(lab04::ThreadKind::pthread, 50);
-    return join(a > 0, b > 0);
+    Findings findings;
+    findings.expect(a > 0,
+                    "expected creating and joining a std::thread to cost more than 0 ns, "
+                    "but it came to " +
+                        ns(a));
+    findings.expect(b > 0,
+                    "expected the same with pthread_create to cost more than 0 ns, but it "
+                    "came to " +
+                        ns(b));
+    return findings.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 1");
+  REQUIRE(result.report == "ok");
 }
 
 TEST_CASE("creating a process costs more than creating a thread", "[lab04][task3][points=1]") {
   auto result = run_guarded([] {
     bool ordered = false;
+    double thread = 0, process = 0;
     for (int attempt = 0; attempt < 3 && !ordered; ++attempt) {
-      double thread = lab04::thread_create_join_ns(lab04::ThreadKind::std_thread, 100);
-      double process = lab04::process_create_ns(lab04::ProcessKind::fork_exit, 50);
+      thread = lab04::thread_create_join_ns(lab04::ThreadKind::std_thread, 100);
+      process = lab04::process_create_ns(lab04::ProcessKind::fork_exit, 50);
       ordered = process > thread;
     }
-    return join(ordered, testing::has_children());
+    Findings findings;
+    findings.expect(ordered,
+                    "expected fork+_exit+wait to cost more than creating and joining a "
+                    "thread in one of three attempts, but the last came to " +
+                        ns(process) + " against " + ns(thread) +
+                        " (pitfall: measuring the wrong operation)");
+    expect_no_children(findings, "process_create_ns");
+    return findings.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 0");
+  REQUIRE(result.report == "ok");
 }
 
 TEST_CASE("a pipe round trip is measured between threads and between processes",
@@ -73,10 +122,20 @@ TEST_CASE("a pipe round trip is measured between threads and between processes",
   auto result = run_guarded([] {
     double threads = lab04::pipe_round_trip_ns(false, 500);
     double processes = lab04::pipe_round_trip_ns(true, 500);
-    return join(threads > 0, processes > 0, testing::has_children());
+    Findings findings;
+    findings.expect(threads > 0,
+                    "expected a round trip between threads to cost more than 0 ns, "
+                    "but it came to " +
+                        ns(threads));
+    findings.expect(processes > 0,
+                    "expected a round trip between processes to cost more than "
+                    "0 ns, but it came to " +
+                        ns(processes));
+    expect_no_children(findings, "pipe_round_trip_ns(true, 500)");
+    return findings.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 1 0");
+  REQUIRE(result.report == "ok");
 }
 
 TEST_CASE("locking a mutex costs far less than creating a thread", "[lab04][task5][points=1]") {
@@ -85,14 +144,33 @@ TEST_CASE("locking a mutex costs far less than creating a thread", "[lab04][task
     double atomic = lab04::contended_increment_ns(true);
     double locked = lab04::contended_increment_ns(false);
     bool cheaper = false;
+    double mutex = 0, thread = 0;
     for (int attempt = 0; attempt < 3 && !cheaper; ++attempt) {
-      cheaper = lab04::mutex_lock_unlock_ns() <
-                lab04::thread_create_join_ns(lab04::ThreadKind::std_thread, 100);
+      mutex = lab04::mutex_lock_unlock_ns();
+      thread = lab04::thread_create_join_ns(lab04::ThreadKind::std_thread, 100);
+      cheaper = mutex < thread;
     }
-    return join(lock > 0, atomic > 0, locked > 0, cheaper);
+    Findings findings;
+    findings.expect(lock > 0, "expected a lock+unlock to cost more than 0 ns, but it came to " +
+                                  ns(lock) +
+                                  " (pitfall: work the optimizer deletes, such as a lock it can "
+                                  "see through)");
+    findings.expect(atomic > 0,
+                    "expected a contended atomic increment to cost more than 0 ns, "
+                    "but it came to " +
+                        ns(atomic));
+    findings.expect(locked > 0,
+                    "expected a contended locked increment to cost more than 0 ns, "
+                    "but it came to " +
+                        ns(locked));
+    findings.expect(cheaper,
+                    "expected a lock+unlock to cost less than creating a thread in one "
+                    "of three attempts, but the last came to " +
+                        ns(mutex) + " against " + ns(thread));
+    return findings.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 1 1 1");
+  REQUIRE(result.report == "ok");
 }
 
 TEST_CASE("fork costs more when the parent has more resident memory", "[lab04][task6][points=1]") {
@@ -100,13 +178,22 @@ TEST_CASE("fork costs more when the parent has more resident memory", "[lab04][t
     // 128 MiB of touched 4 KiB pages cost several times an empty fork on any
     // machine; memory that is not resident costs nothing extra.
     bool grows = false;
+    double empty = 0, big = 0;
     for (int attempt = 0; attempt < 3 && !grows; ++attempt) {
-      double empty = lab04::fork_with_resident_ns(0, 20);
-      double big = lab04::fork_with_resident_ns(128, 10);
+      empty = lab04::fork_with_resident_ns(0, 20);
+      big = lab04::fork_with_resident_ns(128, 10);
       grows = big > 2 * empty;
     }
-    return join(grows, testing::has_children());
+    Findings findings;
+    findings.expect(grows,
+                    "expected fork with 128 MiB resident to cost more than twice an empty "
+                    "fork in one of three attempts, but the last came to " +
+                        ns(big) + " against " + ns(empty) +
+                        " (pitfall: memory reserved but never touched, so fork stays "
+                        "cheap)");
+    expect_no_children(findings, "fork_with_resident_ns");
+    return findings.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 0");
+  REQUIRE(result.report == "ok");
 }
