@@ -230,10 +230,11 @@ std::vector<fs::path> objects_under(const fs::path& dir) {
 // libraries own (a waitid of its own, a strong Catch2 function) would change
 // the code that tests it, and one that runs code before main or after it
 // would act outside every test: a build error that says which names. The
-// start-up code is read in the plain build only: each sanitizer adds
-// initializers of its own.
+// symbols are read in the first configuration built; the start-up code in
+// the plain build only, whichever place it has (each sanitizer adds
+// initializers of its own).
 void refuse_interposition(const Lab& lab, const std::vector<Staged>& staged, const fs::path& bin,
-                          const Config& config, std::vector<SubmissionResult>& results) {
+                          bool symbols, bool startup, std::vector<SubmissionResult>& results) {
   const std::string ns = "lab" + lab.number;
   std::vector<fs::path> harness = objects_under(bin / "testing" / "_objs" / "catch_main");
   for (const fs::path& tests :
@@ -242,18 +243,21 @@ void refuse_interposition(const Lab& lab, const std::vector<Staged>& staged, con
     const auto found = objects_under(tests);
     harness.insert(harness.end(), found.begin(), found.end());
   }
-  const ReservedNames reserved = reserved_names(harness, ns);
+  const ReservedNames reserved = symbols ? reserved_names(harness, ns) : ReservedNames{};
   for (std::size_t i = 0; i < staged.size(); ++i) {
     if (results[i].status != Status::graded) continue;
     std::vector<std::string> found;
     std::vector<std::string> outside_tests;
     for (const auto& object : objects_under(bin / staged[i].package / "_objs" / "impl")) {
       const std::string source = object.stem().stem().string() + ".cc ";
-      for (auto& line : interposed_symbols(external_symbols(object), reserved, ns)) {
-        found.push_back(source + line);
+      if (symbols) {
+        for (auto& line : interposed_symbols(external_symbols(object), reserved, ns)) {
+          found.push_back(source + line);
+        }
       }
-      if (config != "plain") continue;
-      for (auto& line : startup_work(object)) outside_tests.push_back(source + line);
+      if (startup) {
+        for (auto& line : startup_work(object)) outside_tests.push_back(source + line);
+      }
     }
     if (found.empty() && outside_tests.empty()) continue;
     results[i].status = Status::build_error;
@@ -473,8 +477,10 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
       }
     }
     bin_dirs[config] = bazel.bin_dir(config);
-    if (config == configs.front())
-      refuse_interposition(lab, staged, bin_dirs[config], config, results);
+    if (config == configs.front() || config == "plain") {
+      refuse_interposition(lab, staged, bin_dirs[config], config == configs.front(),
+                           config == "plain", results);
+    }
   }
 
   const std::vector<fs::path> hide = secrets(kit, staged, bin_dirs);
