@@ -236,9 +236,52 @@ std::vector<std::string> startup_work(const std::string& disassembly,
 }
 
 std::vector<std::string> startup_work(const fs::path& object) {
-  return startup_work(
-      run_output({"objdump", "-d", "-r", "-w", "--no-show-raw-insn", "--", object.string()}, "/"),
-      run_output({"objdump", "-r", "-w", "--", object.string()}, "/"));
+  const std::string relocations = run_output({"objdump", "-r", "-w", "--", object.string()}, "/");
+  // Only the sections the start-up entries point into are disassembled:
+  // an object holds hundreds of sections of template code, and reading them
+  // all costs ten times as much. Code elsewhere that start-up code calls is
+  // reached through a relocation, and reported by name without being read.
+  std::set<std::string> targets;
+  {
+    static const std::regex records(R"(^RELOCATION RECORDS FOR \[(.+)\]:)");
+    static const std::regex record(R"(^[0-9a-f]+\s+R_[A-Z0-9_]+\s+(\S+))");
+    std::istringstream in(relocations);
+    bool in_startup = false;
+    for (std::string line; std::getline(in, line);) {
+      std::smatch match;
+      if (std::regex_search(line, match, records)) {
+        in_startup = startup_section(match[1].str());
+      } else if (in_startup && std::regex_search(line, match, record)) {
+        targets.insert(parse_target(match[1].str()).name);
+      }
+    }
+  }
+  if (targets.empty()) return {};
+  std::set<std::string> sections;
+  for (const auto& target : targets) {
+    if (target.rfind('.', 0) == 0) sections.insert(target);
+  }
+  if (sections.size() < targets.size()) {
+    // A named function: its section is in the symbol table ("0000 g F .text
+    // 000b name": the section is the third field from the end).
+    std::istringstream in(run_output({"objdump", "-t", "-w", "--", object.string()}, "/"));
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream fields(line);
+      std::vector<std::string> words;
+      for (std::string word; fields >> word;) words.push_back(word);
+      if (words.size() >= 4 && targets.count(words.back()) > 0) {
+        sections.insert(words[words.size() - 3]);
+      }
+    }
+  }
+  std::vector<std::string> disassemble = {"objdump", "-d", "-r", "-w", "--no-show-raw-insn"};
+  for (const auto& section : sections) {
+    disassemble.push_back("-j");
+    disassemble.push_back(section);
+  }
+  disassemble.push_back("--");
+  disassemble.push_back(object.string());
+  return startup_work(run_output(disassemble, "/"), relocations);
 }
 
 std::vector<Symbol> parse_nm(const std::string& output) {

@@ -126,9 +126,11 @@ namespace lab01 { std::string greeting = "a string too long for the small buffer
     const auto marked = work("marked", R"(
 #include <unistd.h>
 __attribute__((constructor)) static void early() { (void)write(2, "x", 1); }
+__attribute__((constructor(200))) void visible() { (void)write(2, "y", 1); }
 )");
     CAPTURE(marked);
     CHECK(mentions(marked, "runs early() before main"));
+    CHECK(mentions(marked, "runs visible() before main"));  // Found by its symbol.
     const auto own_class = work("own_class", R"(
 #include <cstdio>
 namespace lab01 {
