@@ -127,6 +127,25 @@ bool startup_section(const std::string& name) {
   return false;
 }
 
+// What the entries of the start-up sections (.init_array and the like) point
+// to, read from `objdump -r -w`.
+std::vector<Target> startup_targets(const std::string& relocations) {
+  static const std::regex records(R"(^RELOCATION RECORDS FOR \[(.+)\]:)");
+  static const std::regex record(R"(^[0-9a-f]+\s+R_[A-Z0-9_]+\s+(\S+))");
+  std::vector<Target> targets;
+  std::istringstream in(relocations);
+  bool in_startup = false;
+  for (std::string line; std::getline(in, line);) {
+    std::smatch match;
+    if (std::regex_search(line, match, records)) {
+      in_startup = startup_section(match[1].str());
+    } else if (in_startup && std::regex_search(line, match, record)) {
+      targets.push_back(parse_target(match[1].str()));
+    }
+  }
+  return targets;
+}
+
 }  // namespace
 
 std::vector<std::string> startup_work(const std::string& disassembly,
@@ -169,24 +188,12 @@ std::vector<std::string> startup_work(const std::string& disassembly,
     }
   };
   std::vector<std::string> pending;
-  {
-    static const std::regex records(R"(^RELOCATION RECORDS FOR \[(.+)\]:)");
-    static const std::regex record(R"(^[0-9a-f]+\s+R_[A-Z0-9_]+\s+(\S+))");
-    std::istringstream in(relocations);
-    bool in_startup = false;
-    for (std::string line; std::getline(in, line);) {
-      std::smatch match;
-      if (std::regex_search(line, match, records)) {
-        in_startup = startup_section(match[1].str());
-      } else if (in_startup && std::regex_search(line, match, record)) {
-        const Target target = parse_target(match[1].str());
-        const std::string function = function_at(target);
-        if (function.empty()) {
-          problem("runs " + demangle(target.name) + " before main or after it");
-        } else {
-          pending.push_back(function);
-        }
-      }
+  for (const Target& target : startup_targets(relocations)) {
+    const std::string function = function_at(target);
+    if (function.empty()) {
+      problem("runs " + demangle(target.name) + " before main or after it");
+    } else {
+      pending.push_back(function);
     }
   }
 
@@ -242,20 +249,7 @@ std::vector<std::string> startup_work(const fs::path& object) {
   // all costs ten times as much. Code elsewhere that start-up code calls is
   // reached through a relocation, and reported by name without being read.
   std::set<std::string> targets;
-  {
-    static const std::regex records(R"(^RELOCATION RECORDS FOR \[(.+)\]:)");
-    static const std::regex record(R"(^[0-9a-f]+\s+R_[A-Z0-9_]+\s+(\S+))");
-    std::istringstream in(relocations);
-    bool in_startup = false;
-    for (std::string line; std::getline(in, line);) {
-      std::smatch match;
-      if (std::regex_search(line, match, records)) {
-        in_startup = startup_section(match[1].str());
-      } else if (in_startup && std::regex_search(line, match, record)) {
-        targets.insert(parse_target(match[1].str()).name);
-      }
-    }
-  }
+  for (const Target& target : startup_targets(relocations)) targets.insert(target.name);
   if (targets.empty()) return {};
   std::set<std::string> sections;
   for (const auto& target : targets) {
