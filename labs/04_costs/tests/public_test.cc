@@ -20,6 +20,14 @@ namespace {
 
 std::string ns(double figure) { return std::to_string(std::lround(figure)) + " ns"; }
 
+// The sentence a test adds when a cost came out at 0 ns or below.
+void expect_positive(Findings& findings, const std::string& what, double figure,
+                     const std::string& pitfall = "") {
+  findings.expect(figure > 0, "expected " + what + " to cost more than 0 ns, but it came to " +
+                                  ns(figure) +
+                                  (pitfall.empty() ? "" : " (pitfall: " + pitfall + ")"));
+}
+
 // The sentence every test adds when a child is left behind.
 void expect_no_children(Findings& findings, const std::string& after) {
   findings.expect(!testing::has_children(),
@@ -81,14 +89,8 @@ TEST_CASE("creating a thread costs something, with either interface", "[lab04][t
     double a = lab04::thread_create_join_ns(lab04::ThreadKind::std_thread, 50);
     double b = lab04::thread_create_join_ns(lab04::ThreadKind::pthread, 50);
     Findings findings;
-    findings.expect(a > 0,
-                    "expected creating and joining a std::thread to cost more than 0 ns, "
-                    "but it came to " +
-                        ns(a));
-    findings.expect(b > 0,
-                    "expected the same with pthread_create to cost more than 0 ns, but it "
-                    "came to " +
-                        ns(b));
+    expect_positive(findings, "creating and joining a std::thread", a);
+    expect_positive(findings, "the same with pthread_create", b);
     return findings.report();
   });
   CAPTURE(result.how_it_ended);
@@ -123,14 +125,8 @@ TEST_CASE("a pipe round trip is measured between threads and between processes",
     double threads = lab04::pipe_round_trip_ns(false, 500);
     double processes = lab04::pipe_round_trip_ns(true, 500);
     Findings findings;
-    findings.expect(threads > 0,
-                    "expected a round trip between threads to cost more than 0 ns, "
-                    "but it came to " +
-                        ns(threads));
-    findings.expect(processes > 0,
-                    "expected a round trip between processes to cost more than "
-                    "0 ns, but it came to " +
-                        ns(processes));
+    expect_positive(findings, "a round trip between threads", threads);
+    expect_positive(findings, "a round trip between processes", processes);
     expect_no_children(findings, "pipe_round_trip_ns(true, 500)");
     return findings.report();
   });
@@ -151,18 +147,10 @@ TEST_CASE("locking a mutex costs far less than creating a thread", "[lab04][task
       cheaper = mutex < thread;
     }
     Findings findings;
-    findings.expect(lock > 0, "expected a lock+unlock to cost more than 0 ns, but it came to " +
-                                  ns(lock) +
-                                  " (pitfall: work the optimizer deletes, such as a lock it can "
-                                  "see through)");
-    findings.expect(atomic > 0,
-                    "expected a contended atomic increment to cost more than 0 ns, "
-                    "but it came to " +
-                        ns(atomic));
-    findings.expect(locked > 0,
-                    "expected a contended locked increment to cost more than 0 ns, "
-                    "but it came to " +
-                        ns(locked));
+    expect_positive(findings, "a lock+unlock", lock,
+                    "work the optimizer deletes, such as a lock it can see through");
+    expect_positive(findings, "a contended atomic increment", atomic);
+    expect_positive(findings, "a contended locked increment", locked);
     findings.expect(cheaper,
                     "expected a lock+unlock to cost less than creating a thread in one "
                     "of three attempts, but the last came to " +
