@@ -21,14 +21,22 @@
 #include "testing/guard.h"
 
 using namespace std::chrono_literals;
-using testing::join;
 using testing::run_guarded;
 
 namespace {
 
-std::string show(const lab01::ExitStatus& s) {
-  return s.exited ? join("exited", s.code) : join("signal", s.signal, s.core_dumped);
+// A status in words: "an exit with code 3", "death by signal 15".
+std::string told(const lab01::ExitStatus& s) {
+  if (s.exited) return "an exit with code " + std::to_string(s.code);
+  return "death by signal " + std::to_string(s.signal) + (s.core_dumped ? " with a core dump" : "");
 }
+
+lab01::ExitStatus exit_with(int code) { return {true, code, 0, false}; }
+
+// The handout's names for the pitfalls these tests look for.
+constexpr const char* kZombies = "pitfall: zombies left behind, on success and on every error path";
+constexpr const char* kLeakedFds =
+    "pitfall: file descriptors leaked after capture and pipeline, including failures";
 
 // Every field, in words, for messages that say what was decoded.
 std::string fields(const lab01::ExitStatus& s) {
@@ -156,11 +164,19 @@ TEST_CASE(
     ::sigaction(SIGALRM, &action, nullptr);
     itimerval every{{0, 5000}, {0, 5000}};
     ::setitimer(ITIMER_REAL, &every, nullptr);
-    std::string seen;
+    testing::Findings found;
+    constexpr const char* kInterrupted =
+        "pitfall: waitpid interrupted by a signal treated as an error";
     try {
-      seen = show(lab01::run({"sleep", "0.3"}));
+      found.expect_equal(
+          "the status of run({\"sleep\", \"0.3\"}) while a timer interrupts "
+          "waitpid every 5 ms",
+          told(lab01::run({"sleep", "0.3"})), told(exit_with(0)), kInterrupted);
     } catch (const std::exception& e) {
-      seen = std::string("threw: ") + e.what();
+      found.expect(false, std::string("run({\"sleep\", \"0.3\"}) threw (") + e.what() +
+                              ") while a timer interrupted waitpid every 5 ms: waitpid failing "
+                              "with EINTR means wait again (" +
+                              kInterrupted + ")");
     }
     itimerval off{};
     ::setitimer(ITIMER_REAL, &off, nullptr);
@@ -168,18 +184,18 @@ TEST_CASE(
     // an error to report, not an exit to make up.
     try {
       const lab01::ExitStatus made_up = lab01::wait_for(::getpid());
-      seen += "; wait_for(a pid that is not a child) returned " + fields(made_up) +
-              " instead of throwing std::system_error (ECHILD)";
+      found.expect(false,
+                   "wait_for(a pid that is not a child) should throw std::system_error "
+                   "(ECHILD), but it returned " +
+                       fields(made_up));
     } catch (const std::system_error& e) {
-      if (e.code().value() != ECHILD) {
-        seen += "; wait_for(a pid that is not a child) threw with error " +
-                std::to_string(e.code().value()) + ", not ECHILD";
-      }
+      found.expect_equal("the error of wait_for(a pid that is not a child)", e.code().value(),
+                         ECHILD);
     }
-    return seen;
+    return found.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "exited 0");
+  REQUIRE(result.report == "ok");
 }
 
 // Bug: the parent writes all input before reading any output; once both pipes
@@ -187,13 +203,19 @@ TEST_CASE(
 TEST_CASE("capture moves a megabyte each way without deadlock", "[lab01][task3][points=1]") {
   auto result = run_guarded(
       [] {
+        testing::Findings found;
         const std::string data = big_input();
         auto echoed = lab01::capture({"cat"}, data);
-        return join(echoed.out.size() == data.size(), echoed.out == data, show(echoed.status));
+        found.expect_equal("the number of bytes captured from cat fed a megabyte",
+                           echoed.out.size(), data.size());
+        found.expect(echoed.out.size() != data.size() || echoed.out == data,
+                     "the bytes captured from cat differ from the megabyte it was fed");
+        found.expect_equal("cat's status", told(echoed.status), told(exit_with(0)));
+        return found.report();
       },
       20s);
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 1 exited 0");
+  REQUIRE(result.report == "ok");
 }
 
 // Bug: pipe ends are leaked in the parent (fd leak) or the child is not
@@ -202,25 +224,29 @@ TEST_CASE("capture moves a megabyte each way without deadlock", "[lab01][task3][
 TEST_CASE("capture takes standard output only, and leaves no file descriptor open and no zombie",
           "[lab01][task3][points=1]") {
   auto result = run_guarded([] {
+    testing::Findings found;
     int before = testing::count_open_fds();
     for (int i = 0; i < 20; ++i) lab01::capture({"echo", "x"}, "ignored input");
-    bool threw = false;
     try {
       lab01::capture({"/nonexistent/lab01-program"});
+      found.expect(false,
+                   "capture of a program that does not exist should throw SpawnError, "
+                   "but it returned");
     } catch (const lab01::SpawnError&) {
-      threw = true;
     }
-    int after = testing::count_open_fds();
+    found.expect_equal("the file descriptors left open by 21 calls of capture, one of them failed",
+                       testing::count_open_fds() - before, 0, kLeakedFds);
+    found.expect(!testing::has_children(),
+                 std::string("a child of capture was left unreaped (") + kZombies + ")");
     const auto both = lab01::capture({"sh", "-c", "echo out; echo err >&2"});
-    const std::string mixed =
-        both.out == "out\n" ? ""
-                            : " but standard error was mixed in: captured '" + both.out +
-                                  "' from a program that printed 'out' on standard output and "
-                                  "'err' on standard error";
-    return join(threw, after - before, testing::has_children()) + mixed;
+    found.expect(both.out == "out\n",
+                 "capture should take standard output only, but captured '" + both.out +
+                     "' from a program that printed 'out' on standard output and 'err' on "
+                     "standard error: leave the child's standard error where it was");
+    return found.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 0 0");
+  REQUIRE(result.report == "ok");
 }
 
 // Bug: a write end of some pipe stays open in the parent or in another stage,
@@ -231,48 +257,64 @@ TEST_CASE("pipeline of cat stages carries a megabyte and ends with the last stag
           "[lab01][task4][points=1]") {
   auto result = run_guarded(
       [] {
+        testing::Findings found;
         const std::string data = big_input();
         auto r = lab01::pipeline({{"cat"}, {"cat"}, {"cat"}, {"cat"}}, data);
+        found.expect(r.out == data,
+                     "four cat stages fed a megabyte should give it back unchanged, but gave " +
+                         std::to_string(r.out.size()) + " bytes" +
+                         (r.out.size() == data.size() ? " that differ from it" : ""));
+        found.expect_equal("the status of four cat stages", told(r.status), told(exit_with(0)));
         auto last = lab01::pipeline({{"true"}, {"sh", "-c", "cat >/dev/null; exit 5"}});
+        found.expect_equal("the status of `true | (cat >/dev/null; exit 5)`", told(last.status),
+                           told(exit_with(5)), "the pipeline's status is its last stage's");
+        found.expect(!testing::has_children(),
+                     std::string("a stage of a pipeline was left unreaped (") + kZombies + ")");
         // The last stage ends first, a second before the first stage: its
         // status is still the pipeline's.
         auto early = lab01::pipeline({{"sh", "-c", "sleep 1; exit 3"}, {"sh", "-c", "exit 6"}});
-        const std::string order =
-            show(early.status) == "exited 6"
-                ? ""
-                : " but the status of a pipeline whose last stage exits 6 before the first stage "
-                  "exits 3 was " +
-                      show(early.status) +
-                      ": it is the last stage's status, whichever stage ends last";
-        return join(r.out == data, show(r.status), show(last.status), testing::has_children()) +
-               order;
+        found.expect_equal(
+            "the status of a pipeline whose last stage exits 6 a second before the first stage "
+            "exits 3",
+            told(early.status), told(exit_with(6)),
+            "it is the last stage's status, whichever stage ends last");
+        return found.report();
       },
       20s);
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 exited 0 exited 5 0");
+  REQUIRE(result.report == "ok");
 }
 
 // Bug: a stage that cannot start leaves the earlier stages running, zombies
 // behind, or pipe ends open.
 TEST_CASE("pipeline with a missing program throws and cleans up", "[lab01][task4][points=1]") {
   auto result = run_guarded([] {
+    testing::Findings found;
     int before = testing::count_open_fds();
-    std::string seen;
     try {
       lab01::pipeline({{"cat"}, {"/nonexistent/lab01-program"}, {"cat"}}, "data\n");
-      seen = "no exception";
+      found.expect(false,
+                   "a pipeline whose second stage does not exist should throw SpawnError, "
+                   "but it returned");
     } catch (const lab01::SpawnError& e) {
-      seen = join("SpawnError", e.error() == ENOENT);
+      found.expect_equal("the error of the SpawnError for a stage that does not exist", e.error(),
+                         ENOENT, "report the errno exec failed with");
     }
     try {
       lab01::pipeline({{"cat"}, {}});
+      found.expect(false,
+                   "a pipeline with an empty stage should throw std::invalid_argument, "
+                   "but it returned");
     } catch (const std::invalid_argument&) {
-      seen += " rejected";
     }
-    return join(seen, testing::count_open_fds() - before, testing::has_children());
+    found.expect_equal("the file descriptors left open by the two failed pipelines",
+                       testing::count_open_fds() - before, 0, kLeakedFds);
+    found.expect(!testing::has_children(),
+                 std::string("a stage of a failed pipeline was left unreaped (") + kZombies + ")");
+    return found.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "SpawnError 1 rejected 0 0");
+  REQUIRE(result.report == "ok");
 }
 
 // Bugs: only the child is killed, not its process group, so its own
@@ -286,26 +328,31 @@ TEST_CASE("run_with_timeout kills the program's children too, and returns when t
   ::close(fd);
   auto result = run_guarded(
       [&path] {
+        testing::Findings found;
         std::string script = std::string("sleep 30 & echo $! > ") + path + "; wait";
         auto r = lab01::run_with_timeout({"sh", "-c", script}, 300ms);
+        found.expect_equal("timed_out of a shell that waits 30 s for its child, given 300 ms",
+                           r.timed_out, true);
         pid_t grandchild = 0;
         std::ifstream(path) >> grandchild;
+        found.expect(grandchild > 0 && dead(grandchild),
+                     "the shell's own child (sleep 30) was still running after the deadline: "
+                     "kill the program's whole process group, not only the program");
         const auto start = std::chrono::steady_clock::now();
         const auto quick = lab01::run_with_timeout({"true"}, 30s);
         const auto took = std::chrono::steady_clock::now() - start;
-        const std::string waited =
-            took < 5s && !quick.timed_out
-                ? ""
-                : " but a program that ends at once kept run_with_timeout waiting " +
-                      std::to_string(
-                          std::chrono::duration_cast<std::chrono::seconds>(took).count()) +
-                      " s of its 30 s limit: return as soon as the program ends";
-        return join(r.timed_out, grandchild > 0 && dead(grandchild)) + waited;
+        found.expect_equal("timed_out of `true` given 30 s", quick.timed_out, false);
+        found.expect(
+            took < 5s,
+            "a program that ends at once kept run_with_timeout waiting " +
+                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(took).count()) +
+                " s of its 30 s limit: return as soon as the program ends");
+        return found.report();
       },
       40s);
   ::unlink(path);
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 1");
+  REQUIRE(result.report == "ok");
 }
 
 // Bug: the destructor neither kills nor reaps, leaving a zombie or a running
@@ -319,10 +366,22 @@ TEST_CASE("a Child destroyed while running is killed and reaped", "[lab01][task6
       pid = child.pid();
     }
     auto took = std::chrono::steady_clock::now() - start;
-    return join(pid > 0, took < 5s, testing::has_children(), ::kill(pid, 0) == -1);
+    testing::Findings found;
+    found.expect(pid > 0, "a Child started with sleep 30 gave pid " + std::to_string(pid));
+    found.expect(
+        took < 5s,
+        "destroying a Child that runs sleep 30 took " +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(took).count()) +
+            " s: the destructor kills the program, it does not wait for it "
+            "to end on its own");
+    found.expect(!testing::has_children(),
+                 std::string("the destroyed Child's process was left a zombie (") + kZombies + ")");
+    found.expect(pid <= 0 || ::kill(pid, 0) == -1,
+                 "the destroyed Child's process still exists: kill it and reap it");
+    return found.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 1 0 1");
+  REQUIRE(result.report == "ok");
 }
 
 // Bugs: a moved-from Child still owns the process (double wait, double
@@ -330,34 +389,40 @@ TEST_CASE("a Child destroyed while running is killed and reaped", "[lab01][task6
 // move loses the status of a child already waited for.
 TEST_CASE("moving a Child transfers ownership exactly once", "[lab01][task6][points=1]") {
   auto result = run_guarded([] {
+    testing::Findings found;
     lab01::Child a({"sh", "-c", "exit 4"});
     lab01::Child b(std::move(a));
-    bool moved_from_empty = a.pid() == -1;
-    bool wait_on_empty_throws = false;
+    found.expect_equal("the pid of a moved-from Child", a.pid(), -1,
+                       "the moved-from handle owns nothing");
     try {
       a.wait();
+      found.expect(false,
+                   "wait() on a moved-from Child should throw std::logic_error, but it "
+                   "returned");
     } catch (const std::logic_error&) {
-      wait_on_empty_throws = true;
     }
     lab01::Child c({"sleep", "30"});
     c = std::move(b);
-    auto status = c.wait();
+    found.expect_equal("the status waited for through a Child moved into another", told(c.wait()),
+                       told(exit_with(4)));
+    found.expect(
+        !testing::has_children(),
+        std::string("the process a move assignment replaced was left unreaped (") + kZombies + ")");
     // A handle that was waited for keeps its status when it moves.
     lab01::Child waited({"sh", "-c", "exit 3"});
     waited.wait();
     lab01::Child moved(std::move(waited));
-    std::string kept;
     try {
-      if (show(moved.wait()) != "exited 3") kept = " but the moved handle's status changed";
+      found.expect_equal("the status of a handle moved after its wait()", told(moved.wait()),
+                         told(exit_with(3)), "the move must carry the reaped status along");
     } catch (const std::exception& e) {
-      kept = std::string(" but wait() on a handle moved after its wait() threw (") + e.what() +
-             "): the move must carry the reaped status along";
+      found.expect(false, std::string("wait() on a handle moved after its wait() threw (") +
+                              e.what() + "): the move must carry the reaped status along");
     }
-    return join(moved_from_empty, wait_on_empty_throws, show(status), testing::has_children()) +
-           kept;
+    return found.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 1 exited 4 0");
+  REQUIRE(result.report == "ok");
 }
 
 // Bugs: the child returns into the caller (the rest of the program runs
@@ -367,7 +432,7 @@ TEST_CASE("run_in_child ends the child with _exit and prints buffered output onc
           "[lab01][task7][points=1]") {
   auto result = run_guarded([] {
     int fds[2];
-    if (::pipe(fds) != 0) return std::string("pipe failed");
+    if (::pipe(fds) != 0) return std::string("the test could not make a pipe");
     int saved = ::dup(STDOUT_FILENO);
     ::dup2(fds[1], STDOUT_FILENO);
     ::close(fds[1]);
@@ -394,9 +459,20 @@ TEST_CASE("run_in_child ends the child with _exit and prints buffered output onc
          at = out.find("buffered-marker", at + 1)) {
       ++copies;
     }
-    return join(show(nine), show(threw), copies, testing::has_children());
+    testing::Findings found;
+    found.expect_equal("the status of run_in_child of a task that returns 9", told(nine),
+                       told(exit_with(9)));
+    found.expect_equal("the status of run_in_child of a task that throws", told(threw),
+                       told(exit_with(70)), "an exception ends the child with code 70");
+    found.expect_equal("the copies of the parent's unflushed 'buffered-marker' line printed",
+                       copies, std::size_t{1},
+                       "pitfall: output printed twice because a child flushed a copy of the "
+                       "parent's buffer");
+    found.expect(!testing::has_children(),
+                 std::string("a child of run_in_child was left unreaped (") + kZombies + ")");
+    return found.report();
   });
   CAPTURE(result.how_it_ended);
   REQUIRE(result.deliveries == 1);
-  REQUIRE(result.report == "exited 9 exited 70 1 0");
+  REQUIRE(result.report == "ok");
 }

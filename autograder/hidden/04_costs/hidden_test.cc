@@ -178,6 +178,26 @@ std::string unpinned_ends(RoundTrips round_trips) {
   return seen;
 }
 
+// Whether contended_increment_ns(atomic) had two threads incrementing at
+// once, from the threads it started and joined: "" if it did (or if one
+// thread worked beside the caller), else what was seen. Decided from the
+// calls, not the timing: on a busy machine even overlapping threads may
+// never run at the same moment.
+std::string increments_never_overlap(bool atomic) {
+  watch::start();
+  lab04::contended_increment_ns(atomic);
+  const watch::Record record = watch::stop();
+  if (record.threads_started == 0) {
+    return "started no thread: the increments asked for are made by two threads at once";
+  }
+  if (record.threads_started >= 2 && record.most_threads_live < 2) {
+    return "started " + std::to_string(record.threads_started) +
+           " threads one after another, each joined before the next was started, so no two "
+           "increments ever overlapped: start both threads, then join both";
+  }
+  return "";
+}
+
 }  // namespace
 
 // Bugs: a coarse clock (time(), clock(), a millisecond clock), a resolution
@@ -421,10 +441,17 @@ TEST_CASE("pipe round trips agree with the reference", "[lab04][task4][points=2]
 
 // Bugs: the optimizer deleting the measured work (a lock on a local mutex
 // the compiler can see through, an increment of an unused variable), timing
-// one call with a clock that cannot resolve it, contention never happening.
+// one call with a clock that cannot resolve it, contention never happening
+// (threads started and joined one after another).
 TEST_CASE("synchronization costs agree with the reference", "[lab04][task5][points=2]") {
   auto result = run_guarded(
       [] {
+        for (bool atomic : {false, true}) {
+          if (std::string seen = increments_never_overlap(atomic); !seen.empty()) {
+            return "failed: contended_increment_ns(" + std::string(atomic ? "true" : "false") +
+                   ") " + seen;
+          }
+        }
         return decide([] {
           Attempt attempt{true, true, ""};
           add(attempt, "mutex",

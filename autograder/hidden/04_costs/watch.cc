@@ -24,6 +24,9 @@ struct Shared {
   // Counts start()s: a thread noted in an earlier watch is noted again.
   std::atomic<int> generation{0};
   std::atomic<int> detached{0};
+  std::atomic<int> threads_started{0};
+  std::atomic<int> threads_live{0};
+  std::atomic<int> most_threads_live{0};
   std::atomic<int> writers{0};
   std::atomic<int> writer_tid[Record::kMaxWriters];
   std::atomic<int> writer_cpu[Record::kMaxWriters];
@@ -71,6 +74,19 @@ void note_writer() {
   s.writer_tid[slot].store(tid);
 }
 
+// Notes a thread started by the calling thread.
+void note_thread_started() {
+  Shared& s = *shared();
+  ++s.threads_started;
+  const int live = ++s.threads_live;
+  int most = s.most_threads_live.load();
+  while (live > most && !s.most_threads_live.compare_exchange_weak(most, live)) {
+  }
+}
+
+// Notes a thread joined by the calling thread.
+void note_thread_joined() { --shared()->threads_live; }
+
 }  // namespace
 
 void start() {
@@ -79,6 +95,9 @@ void start() {
   ++s->generation;
   s->detached = 0;
   s->writers = 0;
+  s->threads_started = 0;
+  s->threads_live = 0;
+  s->most_threads_live = 0;
   for (int i = 0; i < Record::kMaxWriters; ++i) s->writer_tid[i] = 0;
   s->on = true;
 }
@@ -89,6 +108,8 @@ Record stop() {
   if (s == nullptr) return record;
   s->on = false;
   record.detached = s->detached.load();
+  record.threads_started = s->threads_started.load();
+  record.most_threads_live = s->most_threads_live.load();
   record.writers = std::min(s->writers.load(), Record::kMaxWriters);
   for (int i = 0; i < record.writers; ++i) {
     record.writer[i] = {s->writer_tid[i].load(), s->writer_cpu[i].load()};
@@ -117,6 +138,44 @@ int __wrap_pthread_detach(pthread_t thread) {
 int __wrap_pthread_attr_setdetachstate(pthread_attr_t* attributes, int state) {
   if (watch::watching() && state == PTHREAD_CREATE_DETACHED) ++watch::shared()->detached;
   return __real_pthread_attr_setdetachstate(attributes, state);
+}
+
+int __real_pthread_create(pthread_t* thread, const pthread_attr_t* attributes,
+                          void* (*start)(void*), void* argument);
+int __real_pthread_join(pthread_t thread, void** result);
+
+int __wrap_pthread_create(pthread_t* thread, const pthread_attr_t* attributes,
+                          void* (*start)(void*), void* argument) {
+  const int error = __real_pthread_create(thread, attributes, start, argument);
+  if (error == 0 && watch::watching()) watch::note_thread_started();
+  return error;
+}
+
+int __wrap_pthread_join(pthread_t thread, void** result) {
+  const int error = __real_pthread_join(thread, result);
+  if (error == 0 && watch::watching()) watch::note_thread_joined();
+  return error;
+}
+
+// std::thread's start and join, which libstdc++ defines out of line (its
+// own pthread_create and pthread_join calls are inside libstdc++.so, out
+// of the linker's reach, so nothing is counted twice). The start takes a
+// std::unique_ptr by value, which the ABI passes as a pointer to it: the
+// wrapper hands that pointer on untouched. If the start throws, nothing is
+// noted.
+void __real__ZNSt6thread15_M_start_threadESt10unique_ptrINS_6_StateESt14default_deleteIS1_EEPFvvE(
+    std::thread* thread, void* state, void (*depend)());
+void __wrap__ZNSt6thread15_M_start_threadESt10unique_ptrINS_6_StateESt14default_deleteIS1_EEPFvvE(
+    std::thread* thread, void* state, void (*depend)()) {
+  __real__ZNSt6thread15_M_start_threadESt10unique_ptrINS_6_StateESt14default_deleteIS1_EEPFvvE(
+      thread, state, depend);
+  if (watch::watching()) watch::note_thread_started();
+}
+
+void __real__ZNSt6thread4joinEv(std::thread* thread);
+void __wrap__ZNSt6thread4joinEv(std::thread* thread) {
+  __real__ZNSt6thread4joinEv(thread);
+  if (watch::watching()) watch::note_thread_joined();
 }
 
 // std::thread::detach(), which libstdc++ defines out of line.

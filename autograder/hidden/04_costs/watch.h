@@ -25,6 +25,11 @@ struct Record {
   /// Threads detached (std::thread::detach, pthread_detach, or created with
   /// PTHREAD_CREATE_DETACHED).
   int detached = 0;
+  /// Threads started (std::thread, std::jthread, std::async's thread,
+  /// pthread_create).
+  int threads_started = 0;
+  /// The most threads started and not yet joined at any one moment.
+  int most_threads_live = 0;
   /// The distinct writers, at most kMaxWriters.
   static constexpr int kMaxWriters = 16;
   int writers = 0;
