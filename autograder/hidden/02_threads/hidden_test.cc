@@ -15,8 +15,16 @@
 #include "testing/guard.h"
 
 using namespace std::chrono_literals;
-using testing::join;
 using testing::run_guarded;
+
+namespace {
+
+// The handout's names for the pitfalls these tests look for.
+constexpr const char* kEdges =
+    "pitfall: wrong partitioning at the edges: no items, fewer items than threads";
+constexpr const char* kOnCaller = "pitfall: work done on the caller's thread instead of workers";
+
+}  // namespace
 
 // Bugs: empty ranges when there are fewer items than threads, a last range
 // that misses or repeats items, 0 parts accepted, index arithmetic that
@@ -24,13 +32,17 @@ using testing::run_guarded;
 TEST_CASE("partition handles no items, fewer items than parts, and zero parts",
           "[lab02][task1][points=1]") {
   auto result = run_guarded([] {
-    std::string seen = join(lab02::partition(0, 4).size(), lab02::partition(3, 8).size());
-    bool covers = true;
+    testing::Findings found;
+    found.expect_equal("the number of ranges of partition(0, 4)", lab02::partition(0, 4).size(),
+                       std::size_t{0}, kEdges);
+    found.expect_equal("the number of ranges of partition(3, 8)", lab02::partition(3, 8).size(),
+                       std::size_t{3}, kEdges);
     for (std::size_t items : {1u, 7u, 64u, 1001u}) {
       for (unsigned parts : {1u, 2u, 3u, 7u, 16u}) {
         auto ranges = lab02::partition(items, parts);
         std::size_t next = 0;
         std::size_t smallest = items, largest = 0;
+        bool covers = true;
         for (const auto& r : ranges) {
           covers = covers && r.begin == next && r.end > r.begin;
           smallest = std::min(smallest, r.end - r.begin);
@@ -38,19 +50,24 @@ TEST_CASE("partition handles no items, fewer items than parts, and zero parts",
           next = r.end;
         }
         covers = covers && next == items && largest - smallest <= 1;
+        found.expect(covers, "partition(" + std::to_string(items) + ", " + std::to_string(parts) +
+                                 ") should give non-empty ranges that follow each other from 0 "
+                                 "to " +
+                                 std::to_string(items) +
+                                 " with sizes differing by at most one, but did not");
       }
     }
     try {
       lab02::partition(5, 0);
-      seen += " accepted";
+      found.expect(false, "partition(5, 0) should throw std::invalid_argument, but it returned");
     } catch (const std::invalid_argument&) {
-      seen += " rejected";
     }
     try {
       lab02::choose_thread_count(5, 0, 4);
-      seen += " accepted";
+      found.expect(false,
+                   "choose_thread_count(5, 0, 4) should throw std::invalid_argument, but "
+                   "it returned");
     } catch (const std::invalid_argument&) {
-      seen += " rejected";
     }
     // Near the top of size_t: i * items overflows, items / count does not.
     const std::size_t huge = std::numeric_limits<std::size_t>::max() / 2 + 12345;
@@ -63,36 +80,45 @@ TEST_CASE("partition handles no items, fewer items than parts, and zero parts",
       next = r.end;
     }
     big_covers = big_covers && next == huge;
-    const std::string overflow =
-        big_covers ? ""
-                   : " but partition(" + std::to_string(huge) +
-                         ", 7) did not give 7 contiguous ranges of near-equal size covering every "
-                         "item: does an intermediate product overflow size_t?";
-    return join(seen, covers, lab02::choose_thread_count(0, 10, 4),
-                lab02::choose_thread_count(100, 1, 0)) +
-           overflow;
+    found.expect(big_covers, "partition(" + std::to_string(huge) +
+                                 ", 7) did not give 7 contiguous ranges of near-equal size "
+                                 "covering every item: does an intermediate product overflow "
+                                 "size_t?");
+    found.expect_equal("choose_thread_count(0, 10, 4), for no items",
+                       lab02::choose_thread_count(0, 10, 4), 1u, "at least 1");
+    found.expect_equal("choose_thread_count(100, 1, 0), where 0 means an unknown hardware count",
+                       lab02::choose_thread_count(100, 1, 0), 1u, "an unknown count counts as 1");
+    return found.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "0 3 rejected rejected 1 1 1");
+  REQUIRE(result.report == "ok");
 }
 
 // Bugs: a shared accumulator without synchronization (a data race: fails under
 // ThreadSanitizer and loses updates), empty inputs, more threads than items.
 TEST_CASE("parallel_sum is exact at the edges with every API", "[lab02][task2][points=1]") {
   auto result = run_guarded([] {
-    std::string seen;
-    for (auto api :
-         {lab02::ThreadApi::std_thread, lab02::ThreadApi::jthread, lab02::ThreadApi::pthread}) {
+    testing::Findings found;
+    for (auto [api, name] : {std::pair{lab02::ThreadApi::std_thread, "std_thread"},
+                             {lab02::ThreadApi::jthread, "jthread"},
+                             {lab02::ThreadApi::pthread, "pthread"}}) {
+      const std::string with = std::string(", ThreadApi::") + name + ")";
       std::vector<long long> few{5, -7, 11};
       std::vector<long long> many(200000, 3);
-      seen += join(lab02::parallel_sum({}, 4, api), lab02::parallel_sum(few, 8, api),
-                   lab02::parallel_sum(many, 7, api), lab02::parallel_sum(few, 1, api)) +
-              ";";
+      found.expect_equal("parallel_sum({}, 4" + with, lab02::parallel_sum({}, 4, api), 0LL, kEdges);
+      found.expect_equal("parallel_sum({5, -7, 11}, 8" + with, lab02::parallel_sum(few, 8, api),
+                         9LL, kEdges);
+      found.expect_equal("parallel_sum(200000 threes, 7" + with, lab02::parallel_sum(many, 7, api),
+                         600000LL,
+                         "each thread sums into its own result: a shared total without "
+                         "synchronization loses updates");
+      found.expect_equal("parallel_sum({5, -7, 11}, 1" + with, lab02::parallel_sum(few, 1, api),
+                         9LL);
     }
-    return seen;
+    return found.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "0 9 600000 9;0 9 600000 9;0 9 600000 9;");
+  REQUIRE(result.report == "ok");
 }
 
 // Bugs: the work is done on the caller's thread, elements are skipped or
@@ -116,10 +142,27 @@ TEST_CASE("parallel_map calls f once per element from worker threads", "[lab02][
               return -x;
             },
             4);
-        bool once = std::all_of(calls.begin(), calls.end(), [](int c) { return c == 1; });
-        bool ordered = output.size() == 500 && output[499] == -499 && output[0] == 0;
-        auto empty = lab02::parallel_map(
-            {}, [](int x) { return x; }, 3);
+        testing::Findings found;
+        const auto never = std::count(calls.begin(), calls.end(), 0);
+        const auto again = std::count_if(calls.begin(), calls.end(), [](int c) { return c > 1; });
+        found.expect(never == 0 && again == 0,
+                     "f should be called once per element, but of 500 elements " +
+                         std::to_string(never) + " were never passed to f and " +
+                         std::to_string(again) + " more than once");
+        found.expect(output.size() == 500 && output[499] == -499 && output[0] == 0,
+                     "parallel_map's output should hold f of each element in the input's order "
+                     "(500 values, -0 to -499), but it held " +
+                         std::to_string(output.size()) + " values" +
+                         (output.size() == 500 ? " in another order" : ""));
+        found.expect_equal("the number of threads f was called on, with 4 threads asked for",
+                           threads.size(), std::size_t{4});
+        found.expect(threads.count(caller) == 0,
+                     std::string("f was called on the caller's thread (") + kOnCaller + ")");
+        found.expect_equal("the size of parallel_map of no elements",
+                           lab02::parallel_map(
+                               {}, [](int x) { return x; }, 3)
+                               .size(),
+                           std::size_t{0}, kEdges);
         // Four elements, four threads: each call waits (3 s at most) until all
         // four are running at once, which only happens if the workers run in
         // parallel rather than one after another.
@@ -137,15 +180,14 @@ TEST_CASE("parallel_map calls f once per element from worker threads", "[lab02][
               return x;
             },
             4);
-        const std::string parallel =
-            met ? ""
-                : " but the four workers never ran at the same time: start every thread before "
-                  "joining any";
-        return join(once, ordered, threads.size(), threads.count(caller), empty.size()) + parallel;
+        found.expect(met,
+                     "four elements on four threads: the four calls of f should run at the same "
+                     "time, but they never did: start every thread before joining any");
+        return found.report();
       },
       20s);
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 1 4 0 0");
+  REQUIRE(result.report == "ok");
 }
 
 // Bugs: an exception thrown in a worker is lost or calls std::terminate,
@@ -165,7 +207,7 @@ TEST_CASE("run_all rethrows the first failing task's exception after joining all
         return i;
       });
     }
-    std::string seen;
+    testing::Findings found;
     const auto caller = std::this_thread::get_id();
     std::atomic<int> on_caller{0};
     std::vector<std::function<int()>> where;
@@ -178,20 +220,33 @@ TEST_CASE("run_all rethrows the first failing task's exception after joining all
     lab02::run_all(where);
     if (on_caller > 0) {
       return std::to_string(on_caller.load()) +
-             " task(s) ran on the caller's thread: every task runs on a thread of its own";
+             " task(s) ran on the caller's thread: every task runs on a thread of its own (" +
+             kOnCaller + ")";
     }
+    constexpr const char* kLost =
+        "pitfall: exceptions thrown in a worker that are lost or end the program";
     try {
       lab02::run_all(tasks);
-      seen = "no exception";
+      found.expect(false, std::string("run_all of six tasks of which tasks 2 and 4 throw should "
+                                      "throw task 2's std::runtime_error, but it returned (") +
+                              kLost + ")");
     } catch (const std::runtime_error& e) {
-      seen = e.what();
+      found.expect_equal("the message of the exception run_all rethrew", std::string(e.what()),
+                         std::string("task 2 failed"),
+                         "the lowest-numbered failing task's, not the first to fail in time");
     } catch (const std::exception& e) {
-      seen = std::string("wrong exception: ") + e.what();
+      found.expect(false, std::string("run_all should rethrow task 2's std::runtime_error, but it "
+                                      "threw another exception: ") +
+                              e.what());
     }
-    return join(seen, finished.load(), lab02::run_all({}).size());
+    found.expect_equal("the number of the six tasks that had finished when run_all returned",
+                       finished.load(), 6, "join every thread before rethrowing");
+    found.expect_equal("the number of results of run_all({})", lab02::run_all({}).size(),
+                       std::size_t{0});
+    return found.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "task 2 failed 6 0");
+  REQUIRE(result.report == "ok");
 }
 
 // Bugs: a joinable thread destroyed (std::terminate), a destructor that
@@ -225,7 +280,15 @@ TEST_CASE("destroying a Worker stops and joins it; stop wakes a waiting body",
         }
         // A stop request asks and returns; it does not wait for the body,
         // which here takes two seconds to wind down.
-        std::string blocked;
+        testing::Findings found;
+        found.expect(returned.load(),
+                     "a Worker destroyed while its body loops until a stop is requested should "
+                     "request the stop and join, but the body never saw the request (pitfall: "
+                     "stop requests that are ignored because the body's token is not the "
+                     "thread's)");
+        found.expect(woke.load(),
+                     "request_stop() should wake a body waiting on a condition_variable_any with "
+                     "its stop token, but the body never woke");
         {
           lab02::Worker slow([](std::stop_token token) {
             while (!token.stop_requested()) std::this_thread::sleep_for(1ms);
@@ -235,30 +298,40 @@ TEST_CASE("destroying a Worker stops and joins it; stop wakes a waiting body",
           const auto start = std::chrono::steady_clock::now();
           slow.request_stop();
           const auto took = std::chrono::steady_clock::now() - start;
-          if (took >= 1s) {
-            blocked = " but request_stop() blocked for " +
-                      std::to_string(
-                          std::chrono::duration_cast<std::chrono::milliseconds>(took).count()) +
-                      " ms until the body ended: it should only request the stop (join() waits)";
-          }
+          found.expect(
+              took < 1s,
+              "request_stop() blocked for " +
+                  std::to_string(
+                      std::chrono::duration_cast<std::chrono::milliseconds>(took).count()) +
+                  " ms until the body ended: it should only request the stop "
+                  "(join() waits)");
         }
-        return join(returned.load(), woke.load()) + blocked;
+        return found.report();
       },
       10s);
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 1");
+  REQUIRE(result.report == "ok");
 }
 
 // Bugs: a counter shared by all threads (a race, and counts that add up
 // across threads), threads reused or run one after another on one thread.
 TEST_CASE("thread_local counts stay per thread with many threads", "[lab02][task6][points=1]") {
   auto result = run_guarded([] {
+    testing::Findings found;
     auto [counts, ids] = lab02::thread_local_counts(16, 5000);
-    bool all = counts.size() == 16 &&
-               std::all_of(counts.begin(), counts.end(), [](long c) { return c == 5000; });
-    auto none = lab02::thread_local_counts(0, 10);
-    return join(all, ids, none.first.size());
+    found.expect_equal("the number of counts of thread_local_counts(16, 5000)", counts.size(),
+                       std::size_t{16});
+    const auto off = std::count_if(counts.begin(), counts.end(), [](long c) { return c != 5000; });
+    found.expect(off == 0, "each of the 16 threads should count its own 5000 increments, but " +
+                               std::to_string(off) +
+                               " counts were not 5000: a counter shared by all threads adds up "
+                               "across them (and races)");
+    found.expect_equal("the number of distinct threads that counted", ids, std::size_t{16},
+                       "one thread of its own per count");
+    found.expect_equal("the number of counts of thread_local_counts(0, 10)",
+                       lab02::thread_local_counts(0, 10).first.size(), std::size_t{0});
+    return found.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 16 0");
+  REQUIRE(result.report == "ok");
 }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,10 +22,14 @@
 #include "testing/guard.h"
 
 using namespace std::chrono_literals;
-using testing::join;
 using testing::run_guarded;
 
 namespace {
+
+// The handout's names for the pitfalls these tests look for.
+constexpr const char* kRaces = "pitfall: data races anywhere, found by ThreadSanitizer";
+constexpr const char* kNotifyOne =
+    "pitfall: lost wake-ups, and notify_one where every waiter must wake";
 
 // CPU time used so far by one thread of this process.
 double thread_cpu_seconds(std::thread& thread) {
@@ -129,11 +134,16 @@ void operator delete[](void* memory, const std::nothrow_t&) noexcept { std::free
 // reports it, and many threads lose updates even without it).
 TEST_CASE("counters stay exact with many threads", "[lab03][task1][points=1]") {
   auto result = run_guarded([] {
-    return join(lab03::count_with_mutex(8, 50000), lab03::count_with_atomic(8, 200000),
-                lab03::count_with_atomic(0, 10));
+    testing::Findings found;
+    found.expect_equal("count_with_mutex(8, 50000)", lab03::count_with_mutex(8, 50000), 400000LL,
+                       std::string("every increment under the lock; ") + kRaces);
+    found.expect_equal("count_with_atomic(8, 200000)", lab03::count_with_atomic(8, 200000),
+                       1600000LL, std::string("every increment atomic; ") + kRaces);
+    found.expect_equal("count_with_atomic(0, 10)", lab03::count_with_atomic(0, 10), 0LL);
+    return found.report();
   });
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "400000 1600000 0");
+  REQUIRE(result.report == "ok");
 }
 
 // Bugs: locks taken in argument order, so a->b and b->a transfers deadlock
@@ -166,11 +176,19 @@ TEST_CASE("opposite concurrent transfers neither deadlock nor lose money",
         }
         snapshots_ok -= 200 - readable;
         for (auto& thread : threads) thread.join();
-        return join(bank.total(), snapshots_ok);
+        testing::Findings found;
+        found.expect_equal("the bank's total after 80000 concurrent transfers", bank.total(), 4000L,
+                           "money created or lost: transfers without both locks");
+        found.expect(snapshots_ok == 200,
+                     std::to_string(200 - snapshots_ok) +
+                         " of 200 total() or balance() calls made while transfers ran saw a "
+                         "total other than 4000 or a negative balance: total() is one "
+                         "consistent snapshot, every balance read under its account's lock");
+        return found.report();
       },
       15s);
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "4000 200");
+  REQUIRE(result.report == "ok");
 }
 
 // Bugs: bad account numbers or negative amounts accepted; a self-transfer
@@ -180,25 +198,30 @@ TEST_CASE("transfers reject bad accounts and amounts, and self-transfers are har
   auto result = run_guarded(
       [] {
         lab03::Bank bank(2, 50);
-        std::string seen;
+        testing::Findings found;
         try {
           bank.transfer(0, 2, 1);
-          seen += "accepted ";
+          found.expect(false,
+                       "transfer(0, 2, 1) between two accounts numbered 0 and 1 should "
+                       "throw std::out_of_range, but it returned");
         } catch (const std::out_of_range&) {
-          seen += "out_of_range ";
         }
         try {
           bank.transfer(0, 1, -5);
-          seen += "accepted ";
+          found.expect(false,
+                       "transfer(0, 1, -5) should throw std::invalid_argument, but it "
+                       "returned");
         } catch (const std::invalid_argument&) {
-          seen += "invalid ";
         }
-        bool self = bank.transfer(1, 1, 20);
-        return join(seen, self, bank.balance(0), bank.balance(1));
+        found.expect_equal("what transfer(1, 1, 20) returned", bank.transfer(1, 1, 20), true,
+                           "a transfer from an account to itself succeeds and changes nothing");
+        found.expect_equal("account 0's balance", bank.balance(0), 50L);
+        found.expect_equal("account 1's balance after a transfer to itself", bank.balance(1), 50L);
+        return found.report();
       },
       5s);
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "out_of_range invalid  1 50 50");
+  REQUIRE(result.report == "ok");
 }
 
 // Bugs: close() wakes only one waiter (notify_one), or waits use `if`
@@ -257,20 +280,31 @@ TEST_CASE("close wakes every blocked consumer and producers and consumers lose n
         late.join();
         const auto kept = full.pop();
         const auto after = full.pop();
-        const std::string stored =
-            pushed == 0 && kept == 1 && !after
-                ? ""
-                : " but a producer blocked on a full queue when it was closed got push() == " +
-                      std::to_string(pushed.load()) + " and the queue then held " +
-                      (kept ? std::to_string(*kept) : "nothing") +
-                      (after ? " and " + std::to_string(*after) : "") +
-                      ": after close(), push() stores nothing and returns false, also for a "
-                      "producer that was waiting";
-        return join(ended.load(), count.load(), sum.load(), zero_rejected) + stored;
+        testing::Findings found;
+        found.expect_equal(
+            "the number of the 3 consumers blocked on an empty queue that close() "
+            "ended",
+            ended.load(), 3, kNotifyOne);
+        found.expect_equal(
+            "the number of values 3 consumers popped of the 6000 pushed by 3 "
+            "producers",
+            count.load(), 6000L, "pitfall: `if` instead of a predicate loop around a wait");
+        found.expect(count.load() != 6000 || sum.load() == 66003000,
+                     "3 consumers popped 6000 values but not the ones pushed: a value was lost "
+                     "and another popped twice");
+        found.expect(zero_rejected, "BoundedQueue(0) should throw std::invalid_argument");
+        found.expect(pushed == 0 && kept == 1 && !after,
+                     "a producer blocked on a full queue when it was closed got push() == " +
+                         std::to_string(pushed.load()) + " and the queue then held " +
+                         (kept ? std::to_string(*kept) : "nothing") +
+                         (after ? " and " + std::to_string(*after) : "") +
+                         ": after close(), push() stores nothing and returns false, also for a "
+                         "producer that was waiting");
+        return found.report();
       },
       15s);
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "3 6000 66003000 1");
+  REQUIRE(result.report == "ok");
 }
 
 // Bug: a consumer that spins (busy waits) on an empty queue instead of
@@ -291,11 +325,28 @@ TEST_CASE("a consumer waiting on an empty queue does not burn CPU", "[lab03][tas
         const long switches = other_threads_switches() - switches_before;
         queue.close();
         consumer.join();
-        return join(cpu_before >= 0 && switches_before >= 0, cpu_used < 0.025, switches < 100);
+        if (cpu_before < 0 || switches_before < 0) {
+          return std::string("the test could not read the consumer thread's CPU time");
+        }
+        constexpr const char* kBusy = "pitfall: busy waiting: a blocked consumer burning CPU";
+        testing::Findings found;
+        found.expect(cpu_used < 0.025,
+                     "a consumer waiting 500 ms on an empty queue used " +
+                         std::to_string(std::lround(cpu_used * 1000)) +
+                         " ms of CPU: wait on a condition variable instead of checking in a "
+                         "loop (" +
+                         kBusy + ")");
+        found.expect(switches < 100,
+                     "a consumer waiting 500 ms on an empty queue was switched to " +
+                         std::to_string(switches) +
+                         " times: wait on a condition variable instead of yielding or sleeping "
+                         "in a loop (" +
+                         kBusy + ")");
+        return found.report();
       },
       10s);
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 1 1");
+  REQUIRE(result.report == "ok");
 }
 
 // Bugs: more holders than units (a race on the count), or release(n) that
@@ -336,22 +387,27 @@ TEST_CASE("a semaphore admits at most its count and release(n) wakes n waiters",
         std::this_thread::sleep_for(50ms);
         gate.release(3);
         for (auto& thread : waiters) thread.join();
-        bool bad_release = false;
+        testing::Findings found;
+        found.expect(most.load() <= 3, "a Semaphore(3) let " + std::to_string(most.load()) +
+                                           " threads in at once: a race on the count");
+        found.expect(most.load() >= 1, "no thread ever held the Semaphore(3)");
+        found.expect_equal("the number of 3 waiters release(3) let through", through.load(), 3,
+                           kNotifyOne);
         try {
           gate.release(0);
+          found.expect(false, "release(0) should throw std::invalid_argument, but it returned");
         } catch (const std::invalid_argument&) {
-          bad_release = true;
         }
         try {
           lab03::Semaphore negative(-1);
-          bad_release = false;  // "Semaphore(-1) should throw" reads the same as below.
+          found.expect(false, "Semaphore(-1) should throw std::invalid_argument, but it was made");
         } catch (const std::invalid_argument&) {
         }
-        return join(most.load() <= 3, most.load() >= 1, through.load(), bad_release);
+        return found.report();
       },
       10s);
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "1 1 3 1");
+  REQUIRE(result.report == "ok");
 }
 
 // Bugs: a barrier that waits on a count rather than a round number lets a
@@ -434,27 +490,32 @@ TEST_CASE("the cache stays consistent under concurrent readers and writers",
           });
         }
         for (auto& thread : threads) thread.join();
-        return join(bad.load(), cache.get("key7").has_value());
+        testing::Findings found;
+        found.expect_equal("the number of values get() returned that no writer put", bad.load(), 0,
+                           kRaces);
+        found.expect(cache.get("key7").has_value(),
+                     "get(\"key7\") found nothing after two writers had put it");
+        return found.report();
       },
       15s);
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "0 1");
+  REQUIRE(result.report == "ok");
 
   // Bug: readers serialized by an exclusive lock in get().
   auto readers = run_guarded(
       [] {
         lab03::Cache cache;
         cache.put("long", std::string(100, 'v'));
-        return readers_overlap(cache, "long")
-                   ? std::string("overlap")
-                   : std::string(
-                         "two readers were never inside get() at the same time: "
-                         "get() must take the lock shared (std::shared_lock), so that "
-                         "readers do not wait for each other");
+        testing::Findings found;
+        found.expect(readers_overlap(cache, "long"),
+                     "two readers were never inside get() at the same time: get() must take the "
+                     "lock shared (std::shared_lock), so that readers do not wait for each other "
+                     "(pitfall: readers serialized)");
+        return found.report();
       },
       15s);
   CAPTURE(readers.how_it_ended);
-  REQUIRE(readers.report == "overlap");
+  REQUIRE(readers.report == "ok");
 }
 
 // Bugs: a private mapping where a shared one was needed (the parent sees
@@ -463,11 +524,19 @@ TEST_CASE("a private mapping keeps every child's count to itself; a shared one s
           "[lab03][task7][points=2]") {
   auto result = run_guarded(
       [] {
-        return join(lab03::count_in_children(4, 20000, false),
-                    lab03::count_in_children(4, 200000, true),
-                    lab03::count_in_children(0, 5, true));
+        testing::Findings found;
+        found.expect_equal("count_in_children(4, 20000, false), with a private mapping",
+                           lab03::count_in_children(4, 20000, false), 0LL,
+                           "each child increments its own copy; the parent's stays 0");
+        found.expect_equal("count_in_children(4, 200000, true), with a shared mapping",
+                           lab03::count_in_children(4, 200000, true), 800000LL,
+                           "pitfall: a private mapping where a shared one was needed; plain ++ "
+                           "on shared memory loses updates");
+        found.expect_equal("count_in_children(0, 5, true)", lab03::count_in_children(0, 5, true),
+                           0LL);
+        return found.report();
       },
       15s);
   CAPTURE(result.how_it_ended);
-  REQUIRE(result.report == "0 800000 0");
+  REQUIRE(result.report == "ok");
 }
