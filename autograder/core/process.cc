@@ -252,6 +252,65 @@ bool probe_cgroup(const char* controller, const char* file) {
   return true;
 }
 
+// Where the pids and memory controllers limit runs: the controller's own
+// version 1 hierarchy ("pids", "memory") where the machine mounts one, else
+// the version 2 hierarchy's folder when the controller is enabled there for
+// the grader's runs; empty when neither.
+struct ControllerHomes {
+  std::optional<std::string> pids;
+  std::optional<std::string> memory;
+};
+
+ControllerHomes& controller_homes() {
+  static ControllerHomes homes;
+  return homes;
+}
+
+// " (v2)" for a controller that limits runs from the version 2 hierarchy,
+// "" for one of version 1 (named `v1`).
+std::string cgroup_version(const std::optional<std::string>& home, const char* v1) {
+  return home && *home != v1 ? " (v2)" : "";
+}
+
+// Whether runs' version 2 cgroups (below the grader's parent cgroup in the
+// v2 hierarchy `v2`, which probe_cgroup made) get `controller`: it is
+// enabled for the parent's children, after being enabled for the root's
+// (which systemd does on its machines; elsewhere the grader does it here).
+bool probe_v2_controller(const std::string& v2, const char* controller) {
+  const fs::path root = fs::path(kCgroupRoot) / v2;
+  const auto lists = [](const fs::path& file, const std::string& name) {
+    std::ifstream in(file);
+    for (std::string word; in >> word;) {
+      if (word == name) return true;
+    }
+    return false;
+  };
+  if (!lists(root / "cgroup.controllers", controller)) return false;
+  const std::string enable = std::string("+") + controller;
+  if (!lists(root / "cgroup.subtree_control", controller)) {
+    std::ofstream(root / "cgroup.subtree_control") << enable << std::flush;
+  }
+  std::ofstream(cgroup_parent(v2.c_str()) / "cgroup.subtree_control") << enable << std::flush;
+  return lists(cgroup_parent(v2.c_str()) / "cgroup.subtree_control", controller);
+}
+
+// Finds where each controller limits runs (see ControllerHomes): version 1
+// first, as the kit has always used it, then version 2.
+ControllerHomes find_controller_homes(const std::optional<std::string>& v2, bool v2_ready) {
+  ControllerHomes homes;
+  if (probe_cgroup("pids", "pids.max")) {
+    homes.pids = "pids";
+  } else if (v2_ready && probe_v2_controller(*v2, "pids")) {
+    homes.pids = *v2;
+  }
+  if (probe_cgroup("memory", "memory.limit_in_bytes")) {
+    homes.memory = "memory";
+  } else if (v2_ready && probe_v2_controller(*v2, "memory")) {
+    homes.memory = *v2;
+  }
+  return homes;
+}
+
 // A per-run cgroup of one hierarchy (a v1 controller's, or the v2 one),
 // with its limits set. Removed, with anything still in it killed, on
 // destruction.
@@ -831,8 +890,11 @@ std::string Isolation::describe() const {
                                   : "process group per run (no PID namespace)";
   out += network_namespace ? ", own network namespace (loopback only)"
                            : ", network NOT blocked (no network namespace)";
-  out += pids_cgroup ? ", pids cgroup limit" : ", no pids cgroup";
-  out += memory_cgroup ? ", memory cgroup limit" : ", no memory cgroup";
+  out += pids_cgroup ? ", pids cgroup limit" + cgroup_version(controller_homes().pids, "pids")
+                     : ", no pids cgroup";
+  out += memory_cgroup
+             ? ", memory cgroup limit" + cgroup_version(controller_homes().memory, "memory")
+             : ", no memory cgroup";
   out += kill_cgroup ? ", cgroup v2 kill" : "";
   out += hides_paths ? ", the kit's solutions, hidden tests and other submissions hidden"
                      : ", nothing hidden (no mount namespace)";
@@ -892,9 +954,10 @@ std::vector<Isolation::Layer> Isolation::layers() const {
        "a run can read whatever the run account may read (nothing under /root, for example), "
        "and shares /tmp with the machine, bounded by the file size limit only (what its "
        "account leaves there is removed after it)"},
-      {"pids cgroup limit per run", pids_cgroup,
+      {"pids cgroup limit per run" + cgroup_version(controller_homes().pids, "pids"), pids_cgroup,
        "the process limit is RLIMIT_NPROC of the run account alone"},
-      {"memory cgroup limit per run", memory_cgroup,
+      {"memory cgroup limit per run" + cgroup_version(controller_homes().memory, "memory"),
+       memory_cgroup,
        "memory is limited by address space (RLIMIT_AS) in plain builds only; a sanitizer "
        "build may use all the machine's memory"},
       {"cgroup v2 per run, killed whole (cgroup.kill)", kill_cgroup,
@@ -919,10 +982,12 @@ Isolation& detected_isolation() {
     namespace_flags() = probe_pid_namespace();
     found.pid_namespace = namespace_flags() != -1;
     found.network_namespace = found.pid_namespace && (namespace_flags() & CLONE_NEWNET) != 0;
-    found.pids_cgroup = probe_cgroup("pids", "pids.max");
-    found.memory_cgroup = probe_cgroup("memory", "memory.limit_in_bytes");
     const auto v2 = v2_hierarchy();
-    found.kill_cgroup = v2 && probe_cgroup(v2->c_str(), "cgroup.kill");
+    const bool v2_ready = v2 && probe_cgroup(v2->c_str(), "cgroup.procs");
+    found.kill_cgroup = v2_ready && fs::exists(cgroup_parent(v2->c_str()) / "cgroup.kill");
+    controller_homes() = find_controller_homes(v2, v2_ready);
+    found.pids_cgroup = controller_homes().pids.has_value();
+    found.memory_cgroup = controller_homes().memory.has_value();
     found.run_accounts = probe_run_accounts();
     found.hides_paths = found.pid_namespace;
     found.seccomp = probe_seccomp();
@@ -1159,26 +1224,39 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   Fd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   auto [go_read, go_write] = make_pipe();
   auto [status_read, status_write] = make_pipe();
+  // A cgroup per hierarchy the run needs: each v1 controller's own, and one
+  // in the v2 hierarchy for its whole kill and the controllers it holds.
+  const ControllerHomes& homes = controller_homes();
+  const std::string v2 = v2_hierarchy().value_or("");
+  const bool pids_in_v2 = layers.pids_cgroup && homes.pids != "pids";
+  const bool memory_in_v2 = layers.memory_cgroup && homes.memory != "memory";
   std::optional<RunCgroup> pids;
-  if (layers.pids_cgroup) {
+  if (layers.pids_cgroup && !pids_in_v2) {
     pids.emplace("pids", std::vector<std::pair<std::string, std::string>>{
                              {"pids.max", std::to_string(limits.max_processes)}});
   }
-  std::optional<RunCgroup> whole;
-  if (layers.kill_cgroup) {
-    whole.emplace(v2_hierarchy().value_or("").c_str(),
-                  std::vector<std::pair<std::string, std::string>>{});
-  }
   std::optional<RunCgroup> memory;
-  if (layers.memory_cgroup) {
+  if (layers.memory_cgroup && !memory_in_v2) {
     memory.emplace("memory", std::vector<std::pair<std::string, std::string>>{
                                  {"memory.limit_in_bytes", std::to_string(limits.max_memory)}});
   }
+  std::optional<RunCgroup> whole;
+  if (layers.kill_cgroup || pids_in_v2 || memory_in_v2) {
+    std::vector<std::pair<std::string, std::string>> v2_limits;
+    if (pids_in_v2) v2_limits.emplace_back("pids.max", std::to_string(limits.max_processes));
+    if (memory_in_v2) {
+      v2_limits.emplace_back("memory.max", std::to_string(limits.max_memory));
+      v2_limits.emplace_back("memory.swap.max", "0");  // Where swap is accounted.
+    }
+    whole.emplace(v2.c_str(), v2_limits);
+  }
+  const bool memory_limited =
+      (memory && memory->active()) || (memory_in_v2 && whole && whole->active());
   // Without a memory cgroup, a limit on address space where the program
   // allows one (sanitizers reserve terabytes they never touch).
   const rlimit address_space{
-      limits.max_address_space == 0 || memory ? RLIM_INFINITY : limits.max_address_space,
-      limits.max_address_space == 0 || memory ? RLIM_INFINITY : limits.max_address_space};
+      limits.max_address_space == 0 || memory_limited ? RLIM_INFINITY : limits.max_address_space,
+      limits.max_address_space == 0 || memory_limited ? RLIM_INFINITY : limits.max_address_space};
   const rlimit open_files{kMaxOpenFiles, kMaxOpenFiles};
   const int unshare_flags = !layers.pid_namespace      ? 0
                             : layers.network_namespace ? namespace_flags()
@@ -1346,7 +1424,7 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   // Runner and init go, and the namespace with init; without a namespace,
   // init's whole tree, wherever in it a process hides.
-  if (whole && whole->active()) whole->kill_all();
+  if (layers.kill_cgroup && whole && whole->active()) whole->kill_all();
   if (unshare_flags != 0) {
     ::kill(-runner, SIGKILL);
   } else {
@@ -1356,6 +1434,8 @@ Confined run_confined(const std::vector<std::string>& argv, const Confinement& l
   wait_retrying(runner, &runner_status, 0);
   if (memory && memory->active()) {
     result.out_of_memory = memory->read_key("memory.oom_control", "oom_kill") > 0;
+  } else if (memory_in_v2 && whole && whole->active()) {
+    result.out_of_memory = whole->read_key("memory.events", "oom_kill") > 0;
   }
   pids.reset();  // Kill whatever is still in the cgroups and remove them.
   memory.reset();

@@ -123,9 +123,11 @@ struct Confined {
 struct Isolation {
   /// A new PID namespace per run: everything left when the run ends dies.
   bool pid_namespace = false;
-  /// A pids cgroup (v1) limiting how many processes a run may have.
+  /// A pids cgroup limiting how many processes a run may have: the v1
+  /// controller where the machine mounts it, else the v2 one (pids.max).
   bool pids_cgroup = false;
-  /// A memory cgroup (v1) limiting how much memory a run may use.
+  /// A memory cgroup limiting how much memory a run may use: the v1
+  /// controller where the machine mounts it, else the v2 one (memory.max).
   bool memory_cgroup = false;
   /// A cgroup (v2) per run that the grader kills whole with cgroup.kill,
   /// forks in flight included, before it walks the tree.
