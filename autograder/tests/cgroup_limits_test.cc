@@ -34,20 +34,19 @@ int children_forked(int max_processes) {
   limits.env = {"PATH=/usr/bin:/bin", "HOME=" + folder.path().string()};
   limits.deadline = 10s;
   limits.max_processes = max_processes;
-  const auto run = proctor::run_confined(
-      {"/usr/bin/python3", "-c",
-       "import os, time\n"
-       "forked = 0\n"
-       "for _ in range(64):\n"
-       "    try:\n"
-       "        if os.fork() == 0:\n"
-       "            time.sleep(1)\n"
-       "            os._exit(0)\n"
-       "        forked += 1\n"
-       "    except OSError:\n"
-       "        pass\n"
-       "print(forked, flush=True)\n"},
-      limits);
+  const auto run = proctor::run_confined({"/usr/bin/python3", "-c",
+                                          "import os, time\n"
+                                          "forked = 0\n"
+                                          "for _ in range(64):\n"
+                                          "    try:\n"
+                                          "        if os.fork() == 0:\n"
+                                          "            time.sleep(1)\n"
+                                          "            os._exit(0)\n"
+                                          "        forked += 1\n"
+                                          "    except OSError:\n"
+                                          "        pass\n"
+                                          "print(forked, flush=True)\n"},
+                                         limits);
   INFO(run.output);
   REQUIRE(run.exit.ok());
   return std::stoi(run.output);
