@@ -4,10 +4,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
 #include "autograder/core/batch.h"
+#include "autograder/core/bazel.h"
+#include "autograder/core/caches.h"
 #include "autograder/core/distribute.h"
 #include "autograder/core/docs.h"
 #include "autograder/core/grade.h"
@@ -55,12 +58,32 @@ GradeOptions options_for(const Common& common) {
   return options;
 }
 
+// Bazel 4.2 never shrinks its disk cache nor removes the output bases of
+// deleted checkouts; the commands that build the most (grade, demo,
+// selftest) sweep both first, so that repeated use does not fill the disk.
+// PROCTOR_DISK_CACHE_GB sets the disk cache's size (default 10).
+void sweep_caches(const Kit& kit) {
+  std::uintmax_t gigabytes = 10;
+  if (const char* set = std::getenv("PROCTOR_DISK_CACHE_GB"); set != nullptr && *set != '\0') {
+    gigabytes = std::strtoull(set, nullptr, 10);
+  }
+  try {
+    Bazel bazel(kit.root(), kit.work_dir() / "logs");
+    const CacheSweep swept = sweep_bazel_caches(bazel.output_user_root(), disk_cache_of(kit.root()),
+                                                gigabytes * 1000 * 1000 * 1000);
+    if (const std::string said = swept.describe(); !said.empty()) std::cout << said << std::endl;
+  } catch (const std::exception& e) {
+    std::cerr << "proctor: warning: Bazel's caches were not swept: " << e.what() << "\n";
+  }
+}
+
 }  // namespace
 
 void error(const std::string& message) { std::cerr << "proctor: error: " << message << "\n"; }
 
 int grade(const Kit& kit, const GradeRequest& request, const Common& common) {
   const Lab& lab = kit.find(request.lab);
+  sweep_caches(kit);
   const fs::path out = request.out.empty() ? kit.root() / "out" / "grades" / lab.id : request.out;
   std::vector<Submission> submissions;
   if (!request.id.empty()) {
@@ -148,6 +171,7 @@ int docs(const Kit& kit) {
 }
 
 int demo(const Kit& kit, const fs::path& out, const Common& common) {
+  sweep_caches(kit);
   std::cout << "Isolation on this machine: " << isolation().describe() << "\n";
   for (const auto& missing : isolation().below_minimum()) {
     std::cout << "WARNING: below the kit's minimum for grading a class: " << missing
@@ -213,6 +237,7 @@ int doctor() {
 
 int selftest(const Kit& kit, bool update_golden, int flake, const std::string& only,
              const Common& common) {
+  sweep_caches(kit);
   SelftestOptions options;
   options.flake_copies = flake;
   options.grading = options_for(common);

@@ -193,6 +193,12 @@ fs::path Bazel::bin_dir(const Config& config) {
   return dir;
 }
 
+fs::path Bazel::output_user_root() {
+  return fs::path(strip_newline(run_output({"bazel", "info", "output_base"}, workspace_,
+                                           scratch_ / "info-output_base.log")))
+      .parent_path();
+}
+
 std::string without_secret_sources(const std::string& log,
                                    const std::vector<std::string>& secret_prefixes,
                                    const std::string& own) {

@@ -56,6 +56,11 @@ class Bazel {
   /// The folder holding built binaries for `config` (`bazel info bazel-bin`).
   std::filesystem::path bin_dir(const Config& config);
 
+  /// The folder of Bazel's output bases: the parent of this workspace's
+  /// (`bazel info output_base`; Bazel 4.2 has no key for the folder itself).
+  /// @throws std::runtime_error if Bazel cannot say.
+  std::filesystem::path output_user_root();
+
   /// The `--config=` flags for `config` (none for "plain").
   static std::vector<std::string> config_flags(const Config& config);
 
