@@ -298,15 +298,49 @@ TEST_CASE("measure refuses what it cannot resolve and bad arguments", "[lab04][t
   CAPTURE(result.how_it_ended);
   REQUIRE(result.report == "ok");
 
-  // Bug: the timer's overhead never subtracted. An empty call timed one per
-  // sample costs next to nothing once a pair of clock readings is taken off
-  // each sample; without the subtraction, measure reports the readings' own
-  // cost on top. Rounds of student and reference interleave; each side keeps
-  // its lowest median (a refusal as below the timer's resolution counts as
-  // 0 ns), and the reference is steady when its middle round is within half
-  // a pair of readings of its lowest.
+  // Bug: the timer's overhead never subtracted. Decided on a clock the test
+  // controls (watch.h), where every reading of steady_clock takes 50 ns and
+  // the operation 1000 ns: measure() must say 1000 ns a call, and says
+  // 1050 when it leaves the readings' own cost in each sample. Only code
+  // that never reads steady_clock, or that refuses 1000 ns as below a
+  // resolution of its own (the other test of Task 1 judges that), is
+  // judged on the real clock instead:
+  // an empty call timed one per sample costs next to nothing once a pair
+  // of clock readings is taken off each sample. Rounds of student and
+  // reference interleave; each side keeps its lowest median (a refusal as
+  // below the timer's resolution counts as 0 ns), and the reference is
+  // steady when its middle round is within half a pair of its lowest.
   auto overhead = run_guarded(
       [] {
+        watch::fake_clock_start(50);
+        std::string threw;
+        bool refused = false;  // A resolution of its own (Task 1's other test) says no.
+        double per_call = 0;
+        try {
+          per_call = lab04::measure([] { watch::fake_clock_advance(1000); }, 0, 21, 1).median_ns;
+        } catch (const lab04::BelowResolution&) {
+          refused = true;
+        } catch (const std::exception& e) {
+          threw = e.what();
+        }
+        if (watch::fake_clock_stop() > 0 && !refused) {
+          if (!threw.empty()) {
+            return "failed: measure() of an operation that takes 1000 ns, on a clock whose every "
+                   "reading takes 50 ns, threw: " +
+                   threw;
+          }
+          if (std::abs(per_call - 1000) > 1) {
+            return "failed: measure() of an operation that takes 1000 ns, on a clock whose every "
+                   "reading takes 50 ns (so timer_overhead_ns() is 50), said " +
+                   std::to_string(std::lround(per_call)) + " ns a call" +
+                   (std::abs(per_call - 1050) <= 1
+                        ? ": subtract the timer's overhead from every sample (pitfall: the "
+                          "timer's overhead never subtracted)"
+                        : ": each sample is the time of its batch, less one pair of readings, "
+                          "divided by the batch");
+          }
+          return std::string("passed: measure() said 1000 ns a call on the controlled clock");
+        }
         const double pair = reference::timer_overhead_ns();
         if (pair < 4) return std::string("passed: the timer's overhead is too small to matter");
         return decide([pair] {

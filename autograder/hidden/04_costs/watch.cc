@@ -89,6 +89,12 @@ void note_thread_joined() { --shared()->threads_live; }
 
 }  // namespace
 
+// The controlled clock (fake_clock_start): one process's own, never shared.
+std::atomic<bool> fake_on{false};
+std::atomic<long long> fake_now_ns{0};
+std::atomic<long long> fake_step_ns{0};
+std::atomic<int> fake_readings{0};
+
 void start() {
   Shared* s = shared();
   if (s == nullptr) return;
@@ -115,6 +121,20 @@ Record stop() {
     record.writer[i] = {s->writer_tid[i].load(), s->writer_cpu[i].load()};
   }
   return record;
+}
+
+void fake_clock_start(long long step_ns) {
+  fake_now_ns = 1'000'000'000;
+  fake_step_ns = step_ns;
+  fake_readings = 0;
+  fake_on = true;
+}
+
+void fake_clock_advance(long long ns) { fake_now_ns += ns; }
+
+int fake_clock_stop() {
+  fake_on = false;
+  return fake_readings.load();
 }
 
 }  // namespace watch
@@ -176,6 +196,16 @@ void __real__ZNSt6thread4joinEv(std::thread* thread);
 void __wrap__ZNSt6thread4joinEv(std::thread* thread) {
   __real__ZNSt6thread4joinEv(thread);
   if (watch::watching()) watch::note_thread_joined();
+}
+
+// std::chrono::steady_clock::now(), which libstdc++ defines out of line. Its
+// time_point holds one 64-bit count of nanoseconds and comes back in a
+// register, as the count itself would.
+long long __real__ZNSt6chrono3_V212steady_clock3nowEv();
+long long __wrap__ZNSt6chrono3_V212steady_clock3nowEv() {
+  if (!watch::fake_on.load()) return __real__ZNSt6chrono3_V212steady_clock3nowEv();
+  ++watch::fake_readings;
+  return watch::fake_now_ns += watch::fake_step_ns.load();
 }
 
 // std::thread::detach(), which libstdc++ defines out of line.

@@ -42,4 +42,19 @@ void start();
 /// Stops noting and returns what was noted.
 Record stop();
 
+/// Puts a clock the test controls in place of steady_clock, in this process:
+/// until fake_clock_stop(), every std::chrono::steady_clock::now() in the
+/// test binary returns the last reading plus `step_ns` (what one reading
+/// costs), and fake_clock_advance() moves it on (what an operation takes).
+/// Timing on it is exact, so what a method does with its readings shows
+/// without noise.
+void fake_clock_start(long long step_ns);
+
+/// Moves the controlled clock on by `ns`.
+void fake_clock_advance(long long ns);
+
+/// Puts steady_clock back and returns how many readings were taken of the
+/// controlled clock (0: the code under test never read steady_clock).
+int fake_clock_stop();
+
 }  // namespace watch
