@@ -14,7 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <system_error>
+#include <thread>
 
 namespace testing {
 namespace {
@@ -178,6 +180,48 @@ bool has_children() {
   siginfo_t info{};
   int r = ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT);
   return r == 0;  // ECHILD: none at all.
+}
+
+pid_t fork_child(const std::function<void()>& body) {
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+  if (pid == 0) {
+    int status = 0;
+    try {
+      body();
+    } catch (...) {
+      status = 1;
+    }
+    ::_exit(status);
+  }
+  return pid;
+}
+
+std::string wait_child(pid_t pid, std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  int status = 0;
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) return "not a child";
+    if (std::chrono::steady_clock::now() >= until) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return "still running";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  return "ended with wait status " + std::to_string(status);
+}
+
+std::string proc_line(pid_t pid, const std::string& what) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/" + what);
+  std::string line;
+  std::getline(file, line);
+  return line;
 }
 
 bool shell_ok(const std::string& command) {

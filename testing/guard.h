@@ -11,6 +11,8 @@
 /// deadline and kills the child's whole process group when it passes. Catch2
 /// assertions stay in the parent: the body only records.
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <functional>
 #include <string>
@@ -48,6 +50,20 @@ int reap_zombies();
 
 /// True if the calling process has any child at all, running or exited.
 bool has_children();
+
+/// Forks a child that runs `body` and exits with status 0, or 1 if `body`
+/// threw (never returning into the test). Returns the child's pid.
+/// @throws std::system_error if fork fails.
+pid_t fork_child(const std::function<void()>& body);
+
+/// Waits up to `deadline` for child `pid` to end and describes how it did
+/// ("exited with code 0", "killed by signal 9"); "still running" if it had
+/// not (it is then killed and reaped).
+std::string wait_child(pid_t pid, std::chrono::milliseconds deadline);
+
+/// One line of /proc/<pid>/<what> (for example "comm"), or "" if there is
+/// none.
+std::string proc_line(pid_t pid, const std::string& what);
 
 /// Runs `argv` through /bin/sh -c for fixtures; returns true on exit status 0.
 bool shell_ok(const std::string& command);

@@ -3,22 +3,32 @@
 // damaging the test runner. Tags: [lab05][taskK][points=N].
 
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include "labs/05_pools/pools.h"
 #include "testing/describe.h"
 #include "testing/guard.h"
 
+using namespace std::chrono_literals;
 using testing::Findings;
+using testing::fork_child;
 using testing::run_guarded;
+using testing::wait_child;
 
 namespace {
 
@@ -147,6 +157,211 @@ TEST_CASE("sending to a pipe nobody reads throws EPIPE instead of killing the pr
   if (result.how_it_ended.find("Broken pipe") != std::string::npos) {
     UNSCOPED_INFO("the test process died of SIGPIPE (pitfall: SIGPIPE left to kill)");
   }
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "ok");
+}
+
+TEST_CASE("a value pushed in a child is popped in its parent, and the other way round",
+          "[lab05][task2][points=1]") {
+  auto result = run_guarded([] {
+    Findings findings;
+    //! [shared queue]
+    lab05::SharedQueue to_parent(4);  // Made before fork: both processes have it.
+    lab05::SharedQueue to_child(4);
+    const pid_t child = fork_child([&] {
+      to_parent.push(42);
+      const long got = to_child.pop();  // Waits for the parent's value.
+      to_parent.push(got + 1);
+    });
+    const auto first = to_parent.pop_for(5s);  // 42, from the child.
+    to_child.push(100);
+    const auto second = to_parent.pop_for(5s);  // 101: the child got 100.
+    //! [shared queue]
+    findings.expect_equal("the value the child pushed", first.value_or(-1), 42L,
+                          "-1 means nothing came within 5 s: is the queue in a shared mapping?");
+    findings.expect_equal("the child's answer to the parent's 100", second.value_or(-1), 101L);
+    findings.expect_equal("how the child ended", wait_child(child, 5s),
+                          std::string("exited with code 0"));
+    return findings.report();
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "ok");
+}
+
+TEST_CASE("an event set by one thread releases every thread waiting on it",
+          "[lab05][task3][points=1]") {
+  auto result = run_guarded([] {
+    Findings findings;
+    lab05::Event go;
+    std::atomic<int> released{0};
+    std::vector<std::thread> waiters;
+    for (int i = 0; i < 3; ++i) {
+      waiters.emplace_back([&] {
+        try {
+          if (go.wait_for(5s)) ++released;
+        } catch (const std::exception&) {
+        }
+      });
+    }
+    std::this_thread::sleep_for(100ms);
+    findings.expect_equal("how many waiters were released before set()", released.load(), 0);
+    try {
+      go.set();
+    } catch (const std::exception& e) {
+      findings.expect(false, std::string("set() threw: ") + e.what());
+    }
+    for (auto& waiter : waiters) waiter.join();
+    findings.expect_equal("how many of 3 waiters set() released", released.load(), 3,
+                          "set() wakes every waiter, not one");
+    return findings.report();
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "ok");
+}
+
+TEST_CASE("a process event set in a parent releases its waiting child", "[lab05][task3][points=1]") {
+  auto result = run_guarded([] {
+    Findings findings;
+    lab05::ProcessEvent go;
+    const pid_t child = fork_child([&] {
+      if (!go.wait_for(5s)) std::_Exit(3);
+    });
+    std::this_thread::sleep_for(100ms);
+    go.set();
+    findings.expect_equal("how the child waiting on the event ended", wait_child(child, 8s),
+                          std::string("exited with code 0"),
+                          "code 3: the child's wait_for timed out, the set never reached it");
+    return findings.report();
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "ok");
+}
+
+TEST_CASE("a thread pool hands back its tasks' results and exceptions",
+          "[lab05][task4][points=1]") {
+  auto result = run_guarded([] {
+    Findings findings;
+    //! [thread pool]
+    lab05::ThreadPool pool(2, 8);
+    std::vector<std::future<long>> squares;
+    for (long i = 1; i <= 10; ++i) squares.push_back(pool.submit([i] { return i * i; }));
+    auto failing = pool.submit([]() -> long { throw std::runtime_error("no answer"); });
+    long sum = 0;
+    for (auto& square : squares) sum += square.get();  // 1 + 4 + ... + 100
+    //! [thread pool]
+    findings.expect_equal("the sum of the squares of 1 to 10", sum, 385L);
+    try {
+      failing.get();
+      findings.expect(false, "expected the task's exception from its future, but got a value");
+    } catch (const std::runtime_error& e) {
+      findings.expect_equal("the exception's message", std::string(e.what()),
+                            std::string("no answer"));
+    }
+    pool.shutdown(lab05::ThreadPool::Shutdown::finish);
+    return findings.report();
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "ok");
+}
+
+TEST_CASE("a transfer moves money between accounts under one lock", "[lab05][task4][points=1]") {
+  auto result = run_guarded(
+      [] {
+        Findings findings;
+        lab05::Ledger ledger;
+        ledger.deposit("alice", 100);
+        const bool moved = ledger.transfer("alice", "bob", 30);
+        const bool refused = !ledger.transfer("bob", "alice", 31);
+        findings.expect(moved, "expected the transfer of 30 of alice's 100 to bob to succeed");
+        findings.expect(refused, "expected a transfer of 31 from bob, who holds 30, to fail");
+        findings.expect_equal("alice's balance", ledger.balance("alice"), 70L);
+        findings.expect_equal("bob's balance", ledger.balance("bob"), 30L);
+        findings.expect_equal("the total", ledger.total(), 100L);
+        return findings.report();
+      },
+      5s);
+  if (result.how_it_ended.find("deadline") != std::string::npos) {
+    UNSCOPED_INFO("the test never finished: a lock taken twice by one thread deadlocks (pitfall: "
+                  "a plain std::mutex where transfer() calls withdraw() and deposit())");
+  }
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "ok");
+}
+
+namespace {
+
+std::string shout(const std::string& input) {
+  if (input == "bad") throw std::invalid_argument("bad input");
+  std::string loud = input;
+  for (char& c : loud) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return loud + " from " + std::to_string(::getpid());
+}
+
+}  // namespace
+
+TEST_CASE("a process pool maps a function over its inputs in worker processes",
+          "[lab05][task5][points=1]") {
+  auto result = run_guarded([] {
+    Findings findings;
+    //! [process pool]
+    lab05::ProcessPool pool(2, shout);
+    const auto outcomes = pool.map({"one", "bad", "three"});
+    // outcomes[0].value: "ONE from <a worker's pid>"
+    // outcomes[1].error: "threw: bad input"
+    //! [process pool]
+    findings.expect_equal("how many outcomes map() gave for 3 inputs", outcomes.size(), 3u);
+    if (outcomes.size() != 3) return findings.report();
+    const std::string mine = " from " + std::to_string(::getpid());
+    findings.expect(outcomes[0].ok && outcomes[0].value.rfind("ONE from ", 0) == 0,
+                    "expected 'ONE from <pid>' for 'one', but got '" + outcomes[0].value +
+                        "' (error '" + outcomes[0].error + "')");
+    findings.expect(outcomes[0].value.find(mine) == std::string::npos,
+                    "'one' was run in the test's own process, not in a worker");
+    findings.expect(!outcomes[1].ok && outcomes[1].error == "threw: bad input",
+                    "expected 'bad' to fail with 'threw: bad input', but got error '" +
+                        outcomes[1].error + "'");
+    findings.expect(outcomes[2].ok && outcomes[2].value.rfind("THREE from ", 0) == 0,
+                    "expected 'THREE from <pid>' for 'three', but got '" + outcomes[2].value +
+                        "'");
+    pool.shutdown();
+    return findings.report();
+  });
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "ok");
+}
+
+namespace {
+
+void wait_for_stop() {
+  while (!lab05::stop_requested()) std::this_thread::sleep_for(5ms);
+}
+
+}  // namespace
+
+TEST_CASE("a daemon starts, writes its pidfile and stops on SIGTERM", "[lab05][task6][points=1]") {
+  auto result = run_guarded([] {
+    Findings findings;
+    // The daemon's parent exits at once: this process adopts it, so that
+    // the test can see how it ends.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    char folder[] = "/tmp/lab05-XXXXXX";
+    if (::mkdtemp(folder) == nullptr) return std::string("the test could not make a folder");
+    const std::string pidfile = std::string(folder) + "/service.pid";
+    const pid_t daemon = lab05::start_daemon(pidfile, wait_for_stop);
+    std::ifstream file(pidfile);
+    pid_t written = 0;
+    file >> written;
+    findings.expect_equal("the pid in the pidfile", written, daemon);
+    findings.expect(daemon != ::getpid() && ::kill(daemon, 0) == 0,
+                    "expected the daemon to be a running process of its own");
+    const bool on_sigterm = lab05::stop_daemon(pidfile, 3s);
+    findings.expect(on_sigterm, "expected the daemon to stop on SIGTERM, but it had to be killed");
+    findings.expect_equal("how the daemon ended", wait_child(daemon, 3s),
+                          std::string("exited with code 0"));
+    findings.expect(::access(pidfile.c_str(), F_OK) != 0, "the pidfile is still there");
+    ::rmdir(folder);
+    return findings.report();
+  });
   CAPTURE(result.how_it_ended);
   REQUIRE(result.report == "ok");
 }
