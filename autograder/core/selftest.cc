@@ -339,8 +339,9 @@ Problems corpus_contained(const Kit& kit, const Lab& lab, const SelftestOptions&
   fs::permissions(marks, fs::perms::all | fs::perms::sticky_bit);
   const Listener listener;
   const std::vector<fs::path> kit_files = {
-      kit.root() / "solutions" / lab.id, kit.root() / "autograder" / "hidden" / lab.id, lab.dir,
-      kit.root() / "proctor", kit.root() / ".proctor" / "bin" / "proctor"};
+      kit.root() / "solutions" / lab.id, kit.root() / "autograder" / "hidden" / lab.id,
+      kit.root() / "autograder" / "hidden" / "timing", lab.dir, kit.root() / "proctor",
+      kit.root() / ".proctor" / "bin" / "proctor"};
   const std::string before = tree_digest(kit_files);
 
   std::vector<Sample> corpus = materialize_samples(kit, lab, SampleSet::corpus,

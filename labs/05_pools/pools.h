@@ -31,6 +31,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 /// @brief Lab 05: messages, pools and shared state between processes.
@@ -426,6 +427,62 @@ pid_t start_daemon(const std::string& pidfile, Service service);
 ///         process id above 1 (a kill() of 0 or -1 would reach a whole
 ///         process group, or every process).
 bool stop_daemon(const std::string& pidfile, std::chrono::milliseconds grace);
+
+/// @}
+
+/// @name Task 7: what a pool costs
+/// @{
+
+/// The kinds of work the cost comparison runs.
+enum class Workload {
+  cpu,  ///< About a millisecond of arithmetic: the CPU is the limit.
+  io,   ///< A millisecond of waiting, standing in for a disk or a network.
+};
+
+/// @brief Task 7 (given, not yours to write): one task of `workload`.
+///
+/// Returns a number that depends on `seed`, so that no compiler can skip
+/// the work and every way of running the tasks can be checked to agree.
+inline long run_workload(Workload workload, long seed) {
+  if (workload == Workload::io) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return seed % 1000;
+  }
+  auto x = static_cast<unsigned long>(seed) * 2654435761UL + 1;
+  for (int i = 0; i < 250000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+  }
+  return static_cast<long>(x % 1000);
+}
+
+/// What running one batch of tasks costs each way, in microseconds per
+/// task: the wall time from before the pool (or the first process) is made
+/// until every result is in and every thread or process is gone, divided by
+/// the number of tasks.
+struct PoolCosts {
+  double thread_pool_us = 0;       ///< Through a ThreadPool of `workers` threads.
+  double process_pool_us = 0;      ///< Through a ProcessPool of `workers` processes.
+  double process_per_task_us = 0;  ///< A fork() per task, up to `workers` at once.
+};
+
+/// @brief Task 7: runs `tasks` tasks of `workload` (seeds 0 to `tasks` - 1)
+/// three ways, with `workers` at work at once, and measures each way.
+///
+/// - Thread pool: your ThreadPool; each task's result through its future.
+/// - Process pool: your ProcessPool; the seed goes out and the result comes
+///   back as text.
+/// - A process per task: fork a child that runs one task and sends its
+///   result back through a pipe, never more than `workers` children at once
+///   (start the next when one is reaped); every child reaped.
+///
+/// @throws std::invalid_argument if `tasks` or `workers` is 0.
+/// @throws std::runtime_error if the three ways' results do not agree (the
+///         sum of every task's result).
+///
+/// @snippet 05_pools/tests/public_test.cc pool costs
+PoolCosts pool_costs(Workload workload, std::size_t tasks, std::size_t workers);
 
 /// @}
 

@@ -1035,4 +1035,122 @@ bool stop_daemon(const std::string& pidfile, std::chrono::milliseconds grace) {
   return false;
 }
 
+// ---------------------------------------------------------------------------
+// Task 7: what a pool costs.
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double microseconds_per_task(Clock::time_point start, std::size_t tasks) {
+  const std::chrono::duration<double, std::micro> took = Clock::now() - start;
+  return took.count() / static_cast<double>(tasks);
+}
+
+// The process pool's function: a seed in, a result out, both as text.
+template <Workload kind>
+std::string workload_as_text(const std::string& seed) {
+  return std::to_string(run_workload(kind, std::stol(seed)));
+}
+
+long sum_through_thread_pool(Workload workload, std::size_t tasks, std::size_t workers) {
+  ThreadPool pool(workers, tasks);
+  std::vector<std::future<long>> results;
+  for (std::size_t seed = 0; seed < tasks; ++seed) {
+    results.push_back(pool.submit([=] { return run_workload(workload, static_cast<long>(seed)); }));
+  }
+  long sum = 0;
+  for (auto& result : results) sum += result.get();
+  pool.shutdown(ThreadPool::Shutdown::finish);
+  return sum;
+}
+
+long sum_through_process_pool(Workload workload, std::size_t tasks, std::size_t workers) {
+  ProcessPool pool(workers, workload == Workload::cpu ? workload_as_text<Workload::cpu>
+                                                      : workload_as_text<Workload::io>);
+  std::vector<std::string> seeds;
+  for (std::size_t seed = 0; seed < tasks; ++seed) seeds.push_back(std::to_string(seed));
+  long sum = 0;
+  for (const Outcome& outcome : pool.map(seeds)) {
+    if (!outcome.ok) throw std::runtime_error("a process pool task failed: " + outcome.error);
+    sum += std::stol(outcome.value);
+  }
+  pool.shutdown();
+  return sum;
+}
+
+// One child per task, its result back through a pipe of its own; up to
+// `workers` children at once, the next started as soon as one is reaped.
+long sum_through_process_per_task(Workload workload, std::size_t tasks, std::size_t workers) {
+  struct Child {
+    pid_t pid;
+    int result;
+  };
+  std::vector<Child> running;
+  long sum = 0;
+  // Waits for the first child whose pipe has its result (or its end),
+  // reads it and reaps that child; waitpid(-1) would reap the caller's
+  // other children too.
+  const auto reap_one = [&] {
+    std::vector<pollfd> pipes;
+    for (const Child& child : running) pipes.push_back(pollfd{child.result, POLLIN, 0});
+    while (::poll(pipes.data(), pipes.size(), -1) < 0) {
+      if (errno != EINTR) throw_errno("poll");
+    }
+    std::size_t ready = 0;
+    while (pipes[ready].revents == 0) ++ready;
+    const Child child = running[ready];
+    running.erase(running.begin() + static_cast<long>(ready));
+    long result = 0;
+    const bool whole =
+        read_fully(child.result, reinterpret_cast<char*>(&result), sizeof result) == sizeof result;
+    ::close(child.result);
+    int status = 0;
+    while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!whole || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      throw std::runtime_error("a task's process " + describe_status(status));
+    }
+    sum += result;
+  };
+  for (std::size_t seed = 0; seed < tasks; ++seed) {
+    if (running.size() == workers) reap_one();
+    int result[2];
+    if (::pipe2(result, O_CLOEXEC) != 0) throw_errno("pipe2");
+    const pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork");
+    if (pid == 0) {
+      const long value = run_workload(workload, static_cast<long>(seed));
+      ::_exit(::write(result[1], &value, sizeof value) == sizeof value ? 0 : 1);
+    }
+    ::close(result[1]);
+    running.push_back(Child{pid, result[0]});
+  }
+  while (!running.empty()) reap_one();
+  return sum;
+}
+
+}  // namespace
+
+PoolCosts pool_costs(Workload workload, std::size_t tasks, std::size_t workers) {
+  if (tasks == 0 || workers == 0) {
+    throw std::invalid_argument("pool_costs needs at least one task and one worker");
+  }
+  PoolCosts costs;
+  auto start = Clock::now();
+  const long by_threads = sum_through_thread_pool(workload, tasks, workers);
+  costs.thread_pool_us = microseconds_per_task(start, tasks);
+  start = Clock::now();
+  const long by_pool = sum_through_process_pool(workload, tasks, workers);
+  costs.process_pool_us = microseconds_per_task(start, tasks);
+  start = Clock::now();
+  const long by_processes = sum_through_process_per_task(workload, tasks, workers);
+  costs.process_per_task_us = microseconds_per_task(start, tasks);
+  if (by_threads != by_pool || by_pool != by_processes) {
+    throw std::runtime_error("the three ways disagree: " + std::to_string(by_threads) + ", " +
+                             std::to_string(by_pool) + " and " + std::to_string(by_processes));
+  }
+  return costs;
+}
+
 }  // namespace lab05

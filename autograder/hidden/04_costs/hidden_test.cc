@@ -1,13 +1,8 @@
 // Lab 04 hidden tests: bad measurement methods. Never shipped to students.
 // Each student figure is compared with the reference's figure for the same
-// quantity, measured in the same run (reference::within: 1/3x to 3x).
-//
-// A loaded machine disturbs every figure, the reference's too, so each
-// timing check is decided against the reference (decide() below): the
-// student passes as soon as one attempt passes; fails only when two attempts
-// in which the reference passed the same check did not; and where the
-// reference kept failing it, the machine was too noisy to tell: the student
-// keeps the point and the report says so.
+// quantity, measured in the same run (timing::within: 1/3x to 3x), and each
+// timing check is decided against the reference (timing::decide: see
+// autograder/hidden/timing/decide.h).
 
 #include <unistd.h>
 
@@ -23,12 +18,20 @@
 
 #include "autograder/hidden/04_costs/watch.h"
 #include "autograder/hidden/04_costs/yardstick.h"
+#include "autograder/hidden/timing/decide.h"
 #include "labs/04_costs/costs.h"
 #include "testing/describe.h"
 #include "testing/guard.h"
 
 using namespace std::chrono_literals;
 using testing::run_guarded;
+using timing::add;
+using timing::Attempt;
+using timing::compare;
+using timing::decide;
+using timing::paired;
+using timing::Paired;
+using timing::require_decided;
 
 namespace {
 
@@ -39,56 +42,6 @@ long resident_mib() {
   long resident = 0;
   statm >> size >> resident;
   return resident * ::sysconf(_SC_PAGESIZE) / (1 << 20);
-}
-
-// Student figure and reference figure side by side for the failure message.
-std::string compare(const char* what, double student, double yardstick) {
-  return std::string(what) + (reference::within(student, yardstick) ? " ok" : " off") + " (" +
-         std::to_string(std::lround(student)) + " ns vs reference " +
-         std::to_string(std::lround(yardstick)) + " ns)";
-}
-
-// The student's and the reference's figure for one quantity, measured in
-// turn for five rounds; each side keeps its fastest median. Load on the
-// machine only ever adds time, so the minimum is the least disturbed figure
-// (three rounds once let a whole disturbed round pass for the reference's
-// best vfork figure).
-struct Paired {
-  double student = INFINITY;
-  double reference = INFINITY;
-  // The reference's slowest round: far above its fastest, the machine was
-  // too disturbed for the comparison to mean much.
-  double reference_slowest = 0;
-};
-
-template <typename Student, typename Yardstick>
-Paired paired(Student student, Yardstick yardstick) {
-  Paired figures;
-  for (int round = 0; round < 5; ++round) {
-    const double r = yardstick();
-    figures.reference = std::min(figures.reference, r);
-    figures.reference_slowest = std::max(figures.reference_slowest, r);
-    figures.student = std::min(figures.student, student());
-  }
-  return figures;
-}
-
-// One attempt at a timing check: whether the student's figures pass it,
-// whether the reference's, measured alongside, passed it as well (or were
-// steady enough to judge by), and what was seen.
-struct Attempt {
-  bool student = true;
-  bool reference = true;
-  std::string seen;
-};
-
-// Adds one paired comparison to an attempt: the student's figure within the
-// band of the reference's, and the reference steady across its rounds.
-void add(Attempt& attempt, const char* what, const Paired& figures) {
-  attempt.student = attempt.student && reference::within(figures.student, figures.reference);
-  attempt.reference =
-      attempt.reference && reference::within(figures.reference_slowest, figures.reference);
-  attempt.seen += compare(what, figures.student, figures.reference) + "; ";
 }
 
 // For a figure that depends on whether two threads happen to overlap (a
@@ -107,10 +60,10 @@ Attempt compare_contended(const char* what, Student student, Yardstick yardstick
     s.push_back(student());
   }
   const auto [fastest, slowest] = std::minmax_element(r.begin(), r.end());
-  Attempt attempt{false, reference::within(*slowest, *fastest), ""};
+  Attempt attempt{false, timing::within(*slowest, *fastest), ""};
   for (double mine : s) {
     for (double theirs : r) {
-      if (reference::within(mine, theirs)) {
+      if (timing::within(mine, theirs)) {
         attempt.student = true;
         attempt.seen = compare(what, mine, theirs) + "; ";
         return attempt;
@@ -119,40 +72,6 @@ Attempt compare_contended(const char* what, Student student, Yardstick yardstick
   }
   attempt.seen = compare(what, *std::min_element(s.begin(), s.end()), *slowest) + "; ";
   return attempt;
-}
-
-// Decides a timing check against the reference measured in the same run:
-// "passed: ..." as soon as one attempt passes the student; "failed: ..."
-// once two attempts in which the reference passed the same check did not;
-// "undecided: ..." when the reference kept failing it too (a machine too
-// busy to tell).
-template <typename Check>
-std::string decide(Check check, int attempts = 3) {
-  int failed = 0;
-  std::string seen;
-  for (int i = 0; i < attempts; ++i) {
-    const Attempt attempt = check();
-    if (attempt.student) return "passed: " + attempt.seen;
-    seen = attempt.seen;
-    if (attempt.reference && ++failed == 2) return "failed: " + seen;
-  }
-  return "undecided: " + seen;
-}
-
-// The verdict of a guarded decide(): a failure fails the test; an undecided
-// check passes, with a warning the grader's report carries.
-void require_decided(const testing::GuardResult& result) {
-  CAPTURE(result.how_it_ended, result.report);
-  REQUIRE(result.finished);
-  if (result.report.rfind("undecided: ", 0) == 0) {
-    WARN(
-        "This machine was too busy to decide this check (the reference solution, measured "
-        "alongside, failed it too), so it was not held against you. What was seen: "
-        << result.report.substr(11));
-  }
-  const bool decided_for =
-      result.report.rfind("passed: ", 0) == 0 || result.report.rfind("undecided: ", 0) == 0;
-  REQUIRE(decided_for);
 }
 
 // A verdict of decide(), failed whatever the timing if `function` left a

@@ -22,10 +22,4 @@ double mutex_lock_unlock_ns();
 double contended_increment_ns(bool atomic);
 double fork_with_resident_ns(std::size_t mebibytes, std::size_t trials);
 
-/// True if `measured` is within a factor of `band` of `yardstick` either way.
-inline bool within(double measured, double yardstick, double band = 3.0) {
-  return measured > 0 && yardstick > 0 && measured <= yardstick * band &&
-         measured >= yardstick / band;
-}
-
 }  // namespace reference

@@ -365,3 +365,34 @@ TEST_CASE("a daemon starts, writes its pidfile and stops on SIGTERM", "[lab05][t
   CAPTURE(result.how_it_ended);
   REQUIRE(result.report == "ok");
 }
+
+TEST_CASE("pool costs: no way beats the tasks' own time, and nothing is left behind",
+          "[lab05][task7][points=1]") {
+  auto result = run_guarded(
+      [] {
+        Findings findings;
+        //! [pool costs]
+        const lab05::PoolCosts costs = lab05::pool_costs(lab05::Workload::io, 16, 4);
+        // Each task waits 1 ms, 4 at a time: no way can take less than
+        // 250 us a task; what each way takes above that is its own cost.
+        //! [pool costs]
+        const std::pair<const char*, double> figures[] = {
+            {"thread pool", costs.thread_pool_us},
+            {"process pool", costs.process_pool_us},
+            {"process per task", costs.process_per_task_us}};
+        for (const auto& [way, us] : figures) {
+          findings.expect(us >= 245 && us < 1e6,
+                          std::string("expected the ") + way +
+                              " to take at least 250 us a task (16 tasks of 1 ms, 4 at a time), "
+                              "but pool_costs said " +
+                              std::to_string(us) +
+                              " us (is every result waited for? is the figure per task, in "
+                              "microseconds?)");
+        }
+        findings.expect(!testing::has_children(), "pool_costs left a child process behind");
+        return findings.report();
+      },
+      15s);
+  CAPTURE(result.how_it_ended);
+  REQUIRE(result.report == "ok");
+}
