@@ -1,7 +1,8 @@
 // proctor bench: measures what processes and threads cost on this machine
-// with Lab 04's harness (the reference solution in an instructor's kit, the
-// student's own code in a student kit), prints a table, writes CSV and JSON,
-// and renders plots with gnuplot.
+// with Lab 04's harness, and what a batch of tasks costs through Lab 05's
+// pools (the reference solutions in an instructor's kit, the student's own
+// code in a student kit), prints a table, writes CSV and JSON, and renders
+// plots with gnuplot.
 //
 // Usage: bench OUT_DIR
 
@@ -13,12 +14,14 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "labs/04_costs/costs.h"
+#include "labs/05_pools/pools.h"
 
 namespace fs = std::filesystem;
 
@@ -80,6 +83,52 @@ double perf_pipe_round_trip_ns(const fs::path& scratch) {
   return std::stod(match[1]) * 1000.0;
 }
 
+// Lab 05: a batch of tasks through a thread pool, a process pool and a
+// process per task, for each workload, kRepeats times; one row per way and
+// workload (per task, in ns like every row), and the task alone. Empty, with
+// the reason on stderr, where pool_costs cannot run (a student kit whose
+// Lab 05 is not done yet).
+std::vector<Row> pool_rows() {
+  struct Batch {
+    lab05::Workload workload;
+    const char* name;
+    std::size_t tasks;
+    std::size_t workers;
+  };
+  const Batch batches[] = {{lab05::Workload::cpu, "cpu", 96, 2},
+                           {lab05::Workload::io, "io", 96, 8}};
+  std::vector<Row> rows;
+  try {
+    for (const Batch& batch : batches) {
+      const std::string workload = batch.name == std::string("cpu") ? "CPU task" : "I/O task";
+      const std::string at_once = ", " + std::to_string(batch.workers) + " at once";
+      Row alone{std::string("pool_") + batch.name + "_alone", workload + " alone", "pools", {}};
+      Row threads{std::string("pool_") + batch.name + "_threads",
+                  workload + ", thread pool" + at_once, "pools", {}};
+      Row pool{std::string("pool_") + batch.name + "_processes",
+               workload + ", process pool" + at_once, "pools", {}};
+      Row each{std::string("pool_") + batch.name + "_per_task",
+               workload + ", process per task" + at_once, "pools", {}};
+      for (int r = 0; r < kRepeats; ++r) {
+        std::fprintf(stderr, "%spools: %s (%d/%d)%s", ::isatty(STDERR_FILENO) ? "\r\033[K" : "",
+                     workload.c_str(), r + 1, kRepeats, ::isatty(STDERR_FILENO) ? "" : "\n");
+        alone.medians_ns.push_back(lab04::measure([&] { lab05::run_workload(batch.workload, r); },
+                                                  1, 10, 1)
+                                       .median_ns);
+        const lab05::PoolCosts costs = lab05::pool_costs(batch.workload, batch.tasks, batch.workers);
+        threads.medians_ns.push_back(costs.thread_pool_us * 1e3);
+        pool.medians_ns.push_back(costs.process_pool_us * 1e3);
+        each.medians_ns.push_back(costs.process_per_task_us * 1e3);
+      }
+      for (Row* row : {&alone, &threads, &pool, &each}) rows.push_back(*row);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "\nbench: Lab 05's pool costs not measured: %s\n", e.what());
+    return {};
+  }
+  return rows;
+}
+
 void write_plots(const fs::path& dir, const std::vector<Row>& rows) {
   std::ofstream creation(dir / "creation.dat");
   int index = 0;
@@ -96,8 +145,31 @@ void write_plots(const fs::path& dir, const std::vector<Row>& rows) {
     memory << row.key.substr(row.key.rfind('_') + 1) << " " << row.median() / 1e3 << " "
            << row.low() / 1e3 << " " << row.high() / 1e3 << " " << thread_us << "\n";
   }
+  // One line per way, one column per workload: a clustered bar chart.
+  std::ofstream pools(dir / "pools.dat");
+  bool have_pools = false;
+  for (const char* way : {"alone", "threads", "processes", "per_task"}) {
+    static const std::map<std::string, std::string> labels = {
+        {"alone", "one task alone"},
+        {"threads", "thread pool"},
+        {"processes", "process pool"},
+        {"per_task", "process per task"}};
+    pools << "\"" << labels.at(way) << "\"";
+    for (const char* workload : {"cpu", "io"}) {
+      double us = 0;
+      for (const auto& row : rows) {
+        if (row.key == std::string("pool_") + workload + "_" + way) {
+          us = row.median() / 1e3;
+          have_pools = true;
+        }
+      }
+      pools << " " << us;
+    }
+    pools << "\n";
+  }
   creation.close();
   memory.close();
+  pools.close();
   for (const std::string format : {"png", "svg"}) {
     const std::string terminal =
         format == "png" ? "pngcairo noenhanced size 900,500 font ',10'" : "svg noenhanced size 900,500 font ',10'";
@@ -119,6 +191,17 @@ void write_plots(const fs::path& dir, const std::vector<Row>& rows) {
            << "plot '" << (dir / "fork_memory.dat").string()
            << "' using 1:2:3:4 with yerrorlines title 'fork', '' using 1:5 with lines dt 2 "
               "title 'thread create + join'\n";
+    if (have_pools) {
+      script << "set output '" << (dir / ("pools." + format)).string() << "'\n"
+             << "set title 'A batch of 96 tasks: wall time per task (median of " << kRepeats
+             << " batches)'\n"
+             << "unset xlabel\nset ylabel 'microseconds per task'\nset key left top\n"
+             << "set style data histograms\nset style histogram clustered gap 1\n"
+             << "set style fill solid 0.7 border -1\nset boxwidth 0.9\nset yrange [0:*]\n"
+             << "plot '" << (dir / "pools.dat").string()
+             << "' using 2:xtic(1) title 'CPU-bound, 2 workers', '' using 3 title "
+                "'I/O-bound (10 ms wait), 8 workers'\n";
+    }
     script.close();
     const std::string command = "gnuplot '" + (dir / ("plots-" + format + ".gp")).string() + "'";
     if (std::system(command.c_str()) != 0) {
@@ -185,6 +268,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "\nbench: error: %s\n", e.what());
     return 1;
   }
+  for (Row& row : pool_rows()) rows.push_back(std::move(row));
   if (::isatty(STDERR_FILENO)) std::fprintf(stderr, "\r\033[K");
 
   nlohmann::json json;
@@ -208,6 +292,14 @@ int main(int argc, char** argv) {
   };
   std::printf("\nOne fork+_exit+wait costs as much as %.0f thread creations here.\n",
               median_of("fork") / median_of("thread_std"));
+  if (median_of("pool_cpu_threads") > 0) {
+    std::printf("A CPU-bound task costs %.2fx its share through a process pool, %.2fx through a "
+                "process per task, against %.2fx through a thread pool (its share: the task "
+                "alone over 2 workers).\n",
+                median_of("pool_cpu_processes") / (median_of("pool_cpu_alone") / 2),
+                median_of("pool_cpu_per_task") / (median_of("pool_cpu_alone") / 2),
+                median_of("pool_cpu_threads") / (median_of("pool_cpu_alone") / 2));
+  }
   const double perf = perf_pipe_round_trip_ns(dir);
   if (perf > 0) {
     std::printf("Independent check: perf bench sched pipe (pinned) %s per round trip; the "
@@ -221,7 +313,7 @@ int main(int argc, char** argv) {
   std::ofstream(dir / "bench.json") << json.dump(2) << "\n";
   write_plots(dir, rows);
   std::printf("\nWrote %s/{bench.csv,bench.json,creation.png,creation.svg,fork_memory.png,"
-              "fork_memory.svg}\n",
+              "fork_memory.svg,pools.png,pools.svg}\n",
               dir.string().c_str());
   return 0;
 }

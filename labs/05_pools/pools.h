@@ -436,7 +436,7 @@ bool stop_daemon(const std::string& pidfile, std::chrono::milliseconds grace);
 /// The kinds of work the cost comparison runs.
 enum class Workload {
   cpu,  ///< About a millisecond of arithmetic: the CPU is the limit.
-  io,   ///< A millisecond of waiting, standing in for a disk or a network.
+  io,   ///< 10 milliseconds of waiting, standing in for a disk or a network.
 };
 
 /// @brief Task 7 (given, not yours to write): one task of `workload`.
@@ -445,7 +445,7 @@ enum class Workload {
 /// the work and every way of running the tasks can be checked to agree.
 inline long run_workload(Workload workload, long seed) {
   if (workload == Workload::io) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
     return seed % 1000;
   }
   auto x = static_cast<unsigned long>(seed) * 2654435761UL + 1;

@@ -373,17 +373,18 @@ TEST_CASE("pool costs: no way beats the tasks' own time, and nothing is left beh
         Findings findings;
         //! [pool costs]
         const lab05::PoolCosts costs = lab05::pool_costs(lab05::Workload::io, 16, 4);
-        // Each task waits 1 ms, 4 at a time: no way can take less than
-        // 250 us a task; what each way takes above that is its own cost.
+        // Each task waits 10 ms, 4 at a time: no way can take less than
+        // 2500 us a task; what each way takes above that is its own cost.
         //! [pool costs]
         const std::pair<const char*, double> figures[] = {
             {"thread pool", costs.thread_pool_us},
             {"process pool", costs.process_pool_us},
             {"process per task", costs.process_per_task_us}};
         for (const auto& [way, us] : figures) {
-          findings.expect(us >= 245 && us < 1e6,
+          findings.expect(us >= 2450 && us < 1e6,
                           std::string("expected the ") + way +
-                              " to take at least 250 us a task (16 tasks of 1 ms, 4 at a time), "
+                              " to take at least 2500 us a task (16 tasks of 10 ms, 4 at a "
+                              "time), "
                               "but pool_costs said " +
                               std::to_string(us) +
                               " us (is every result waited for? is the figure per task, in "
