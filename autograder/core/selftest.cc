@@ -176,8 +176,15 @@ Problems golden_results(const Kit& kit, const Lab& lab, const SelftestOptions& o
   }
   for (const auto& result : grade(kit, lab, submissions, grading)) {
     if (correct.count(result.id) != 0 && result.score() != result.max_score()) {
+      // What it lost, in the test's own words: a correct solution losing a
+      // point once is the flake this check is here to find.
+      std::string lost;
+      for (const auto& test : result.tests) {
+        if (!test.passed) lost += "\n      " + test.info.name + ": " + test.message.substr(0, 600);
+      }
       problems.push_back(lab.id + "/" + result.id + " is a correct solution but scores " +
-                         format_points(result.score()) + "/" + format_points(result.max_score()));
+                         format_points(result.score()) + "/" + format_points(result.max_score()) +
+                         lost);
     }
     const std::vector<std::string>& left_open = unsettled[result.id];
     for (const auto& name : left_open) {
@@ -338,10 +345,12 @@ Problems corpus_contained(const Kit& kit, const Lab& lab, const SelftestOptions&
   const fs::path marks = marks_template;
   fs::permissions(marks, fs::perms::all | fs::perms::sticky_bit);
   const Listener listener;
-  const std::vector<fs::path> kit_files = {
-      kit.root() / "solutions" / lab.id, kit.root() / "autograder" / "hidden" / lab.id,
-      kit.root() / "autograder" / "hidden" / "timing", lab.dir, kit.root() / "proctor",
-      kit.root() / ".proctor" / "bin" / "proctor"};
+  const std::vector<fs::path> kit_files = {kit.root() / "solutions" / lab.id,
+                                           kit.root() / "autograder" / "hidden" / lab.id,
+                                           kit.root() / "autograder" / "hidden" / "timing",
+                                           lab.dir,
+                                           kit.root() / "proctor",
+                                           kit.root() / ".proctor" / "bin" / "proctor"};
   const std::string before = tree_digest(kit_files);
 
   std::vector<Sample> corpus = materialize_samples(kit, lab, SampleSet::corpus,

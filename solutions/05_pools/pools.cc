@@ -136,7 +136,6 @@ std::optional<std::string> receive_message(int fd) {
   return message;
 }
 
-
 // ---------------------------------------------------------------------------
 // Task 2: SharedQueue.
 
@@ -445,9 +444,8 @@ std::future<long> ThreadPool::submit(std::function<long()> task) {
   std::future<long> result = job.result.get_future();
   {
     std::unique_lock held(state_->lock);
-    state_->has_room.wait(held, [this] {
-      return state_->closed || state_->queue.size() < state_->capacity;
-    });
+    state_->has_room.wait(
+        held, [this] { return state_->closed || state_->queue.size() < state_->capacity; });
     if (state_->closed) throw PoolClosed("submit after the pool's shutdown");
     state_->queue.push_back(std::move(job));
   }
@@ -526,13 +524,13 @@ namespace {
 
 struct Request {
   enum Kind : char { spawn, reap, stop, quit } kind;
-  int slot = 0;  // spawn: the worker's number, for its name.
-  pid_t pid = 0;  // reap, stop: the worker.
+  int slot = 0;      // spawn: the worker's number, for its name.
+  pid_t pid = 0;     // reap, stop: the worker.
   int grace_ms = 0;  // stop, quit.
 };
 
 struct Reply {
-  pid_t pid = 0;  // spawn: the new worker, or -errno.
+  pid_t pid = 0;   // spawn: the new worker, or -errno.
   int status = 0;  // reap, stop: the worker's wait status.
 };
 

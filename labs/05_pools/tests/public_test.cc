@@ -173,12 +173,12 @@ TEST_CASE("a value pushed in a child is popped in its parent, and the other way 
       const long got = to_child.pop();  // Waits for the parent's value.
       to_parent.push(got + 1);
     });
-    const auto first = to_parent.pop_for(5s);  // 42, from the child.
+    const auto first = to_parent.pop_for(3s);  // 42, from the child.
     to_child.push(100);
-    const auto second = to_parent.pop_for(5s);  // 101: the child got 100.
+    const auto second = to_parent.pop_for(3s);  // 101: the child got 100.
     //! [shared queue]
     findings.expect_equal("the value the child pushed", first.value_or(-1), 42L,
-                          "-1 means nothing came within 5 s: is the queue in a shared mapping?");
+                          "-1 means nothing came within 3 s: is the queue in a shared mapping?");
     findings.expect_equal("the child's answer to the parent's 100", second.value_or(-1), 101L);
     findings.expect_equal("how the child ended", wait_child(child, 5s),
                           std::string("exited with code 0"));
@@ -219,7 +219,8 @@ TEST_CASE("an event set by one thread releases every thread waiting on it",
   REQUIRE(result.report == "ok");
 }
 
-TEST_CASE("a process event set in a parent releases its waiting child", "[lab05][task3][points=1]") {
+TEST_CASE("a process event set in a parent releases its waiting child",
+          "[lab05][task3][points=1]") {
   auto result = run_guarded([] {
     Findings findings;
     lab05::ProcessEvent go;
@@ -281,8 +282,9 @@ TEST_CASE("a transfer moves money between accounts under one lock", "[lab05][tas
       },
       5s);
   if (result.how_it_ended.find("deadline") != std::string::npos) {
-    UNSCOPED_INFO("the test never finished: a lock taken twice by one thread deadlocks (pitfall: "
-                  "a plain std::mutex where transfer() calls withdraw() and deposit())");
+    UNSCOPED_INFO(
+        "the test never finished: a lock taken twice by one thread deadlocks (pitfall: "
+        "a plain std::mutex where transfer() calls withdraw() and deposit())");
   }
   CAPTURE(result.how_it_ended);
   REQUIRE(result.report == "ok");
@@ -321,8 +323,7 @@ TEST_CASE("a process pool maps a function over its inputs in worker processes",
                     "expected 'bad' to fail with 'threw: bad input', but got error '" +
                         outcomes[1].error + "'");
     findings.expect(outcomes[2].ok && outcomes[2].value.rfind("THREE from ", 0) == 0,
-                    "expected 'THREE from <pid>' for 'three', but got '" + outcomes[2].value +
-                        "'");
+                    "expected 'THREE from <pid>' for 'three', but got '" + outcomes[2].value + "'");
     pool.shutdown();
     return findings.report();
   });
