@@ -193,6 +193,7 @@ int demo(const Kit& kit, const fs::path& out, const Common& common) {
     // The kit's own samples: graded whatever the isolation (said above).
     options.grading.accept_weak_isolation = true;
     options.grading.runs = kSampleRuns;
+    options.grading.configs = lab.sample_configs;
     const BatchOutcome outcome = grade_batch(kit, lab, submissions, store, options);
     end_progress();
 
@@ -204,6 +205,15 @@ int demo(const Kit& kit, const fs::path& out, const Common& common) {
     if (lab.runs > kSampleRuns) {
       std::printf("(the demo runs each test once per configuration; grading runs it %d times)\n\n",
                   lab.runs);
+    }
+    if (lab.sample_configs != lab.grade_configs) {
+      std::string graded;
+      for (const Config& config : lab.sample_configs)
+        graded += (graded.empty() ? "" : ", ") + config;
+      std::printf(
+          "(the demo grades these samples in %s only; grading also runs the other "
+          "configurations lab.json names)\n\n",
+          graded.c_str());
     }
     if (!samples.empty()) {
       std::cout << "What each sample shows:\n";

@@ -77,6 +77,14 @@ Lab load_lab(const fs::path& kit_root, const fs::path& lab_dir, Edition edition)
     lab.parallel_tests = manifest.value("parallel_tests", true);
     lab.grade_configs = read_configs(manifest, "grade_configs", {"plain"}, manifest_file);
     lab.selftest_configs = read_configs(manifest, "selftest_configs", {"plain"}, manifest_file);
+    lab.sample_configs = read_configs(manifest, "sample_configs", lab.grade_configs, manifest_file);
+    for (const Config& config : lab.sample_configs) {
+      if (std::find(lab.grade_configs.begin(), lab.grade_configs.end(), config) ==
+          lab.grade_configs.end()) {
+        throw std::runtime_error(manifest_file.string() + ": \"sample_configs\" names '" + config +
+                                 "', which is not in \"grade_configs\"");
+      }
+    }
   } catch (const json::exception& e) {
     throw std::runtime_error(manifest_file.string() + ": " + e.what());
   }

@@ -38,6 +38,10 @@ struct Lab {
   bool parallel_tests = true;
   /// Configurations selftest checks the pass/fail invariant in.
   std::vector<Config> selftest_configs{"plain"};
+  /// Configurations the kit's own samples are graded in by selftest and the
+  /// demo: a subset of grade_configs, all of them unless lab.json narrows it
+  /// (a lab whose samples carry no bug a sanitizer alone would find).
+  std::vector<Config> sample_configs{"plain"};
   /// Absolute path of the lab folder.
   std::filesystem::path dir;
   /// Where the unmodified student files are: the lab folder in the

@@ -167,6 +167,7 @@ Problems golden_results(const Kit& kit, const Lab& lab, const SelftestOptions& o
   for (const auto& sample : samples) submissions.push_back(sample.submission);
   GradeOptions grading = options.grading;
   grading.runs = kSampleRuns;
+  grading.configs = lab.sample_configs;
   Problems problems;
   std::set<std::string> correct;
   std::map<std::string, std::vector<std::string>> unsettled;
@@ -449,9 +450,18 @@ Problems bench_outputs(const Kit& kit, const fs::path& out, const SelftestOption
   options.say("proctor bench took " + seconds_since(started));
   Problems missing;
   for (const char* file : {"bench.csv", "bench.json", "creation.png", "creation.svg",
-                           "fork_memory.png", "fork_memory.svg"}) {
+                           "fork_memory.png", "fork_memory.svg", "pools.png", "pools.svg"}) {
     if (!fs::exists(out / file) || fs::file_size(out / file) == 0) {
       missing.push_back(std::string("no ") + file + " in " + out.string());
+    }
+  }
+  // The pool rows come from Lab 05's reference here; a student kit leaves
+  // them out until its own pool_costs runs.
+  if (missing.empty()) {
+    const json figures = read_json(out / "bench.json");
+    for (const char* key : {"pool_cpu_threads", "pool_cpu_processes", "pool_cpu_per_task",
+                            "pool_io_threads", "pool_io_processes", "pool_io_per_task"}) {
+      if (!figures.contains(key)) missing.push_back(std::string("no ") + key + " in bench.json");
     }
   }
   return missing;
@@ -1127,7 +1137,7 @@ std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& option
                     [&kit, scratch, options] { return site_in_browser(kit, scratch, options); }});
   if (kit.labs().size() >= 4 && kit.find("04").has_solution) {
     checks.push_back(
-        {"proctor bench writes its table, CSV, JSON and both plots",
+        {"proctor bench writes its table, CSV, JSON and its three plots",
          [&kit, scratch, options] { return bench_outputs(kit, scratch / "bench", options); }});
   }
   const fs::path release = scratch / "release";

@@ -43,6 +43,20 @@ TEST_CASE("manifest defaults: plain grading, one run") {
   CHECK_FALSE(lab.has_hidden_tests);
 }
 
+TEST_CASE("samples are graded in every grading configuration unless the manifest narrows it") {
+  proctor::Kit both(make_kit("samples_default", R"({"title": "P", "library": "processes",
+      "student_files": ["processes.cc"], "grade_configs": ["plain", "tsan"]})"));
+  CHECK(both.labs().front().sample_configs == std::vector<std::string>{"plain", "tsan"});
+  proctor::Kit narrowed(make_kit("samples_plain", R"({"title": "P", "library": "processes",
+      "student_files": ["processes.cc"], "grade_configs": ["plain", "tsan"],
+      "sample_configs": ["plain"]})"));
+  CHECK(narrowed.labs().front().sample_configs == std::vector<std::string>{"plain"});
+  CHECK_THROWS_WITH(proctor::Kit(make_kit("samples_outside", R"({"title": "P",
+      "library": "processes", "student_files": ["processes.cc"], "grade_configs": ["plain"],
+      "sample_configs": ["asan"]})")),
+                    Catch::Contains("sample_configs") && Catch::Contains("asan"));
+}
+
 TEST_CASE("a malformed manifest is an error naming the file") {
   CHECK_THROWS_WITH(proctor::Kit(make_kit("broken", "{ not json")), Catch::Contains("lab.json"));
   CHECK_THROWS_WITH(
