@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -65,7 +66,17 @@ GradeOptions options_for(const Common& common) {
 void sweep_caches(const Kit& kit) {
   std::uintmax_t gigabytes = 10;
   if (const char* set = std::getenv("PROCTOR_DISK_CACHE_GB"); set != nullptr && *set != '\0') {
-    gigabytes = std::strtoull(set, nullptr, 10);
+    // A value that is not a whole number of at least 1 would trim the whole
+    // cache: say so and keep the default.
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long asked = std::strtoull(set, &end, 10);
+    if (errno != 0 || *end != '\0' || asked == 0 || asked > 1000000 || set[0] == '-') {
+      std::cerr << "proctor: warning: PROCTOR_DISK_CACHE_GB is '" << set
+                << "', not a whole number of gigabytes from 1 to 1000000; using 10\n";
+    } else {
+      gigabytes = asked;
+    }
   }
   try {
     Bazel bazel(kit.root(), kit.work_dir() / "logs");

@@ -79,14 +79,19 @@ CacheSweep sweep_bazel_caches(const fs::path& output_user_root, const fs::path& 
                               std::uintmax_t max_cache_bytes) {
   CacheSweep swept;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(output_user_root, ec)) {
-    const fs::path marker = entry.path() / "DO_NOT_BUILD_HERE";
-    std::ifstream in(marker);
+  // Stepped with error codes: a folder that cannot be read ends the walk
+  // instead of throwing out of the sweep.
+  for (fs::directory_iterator it(output_user_root, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path base = it->path();
+    std::ifstream in(base / "DO_NOT_BUILD_HERE");
     std::string workspace;
     if (!std::getline(in, workspace) || workspace.empty()) continue;  // Not an output base.
-    if (fs::exists(workspace, ec) || server_running(entry.path())) continue;
-    const std::uintmax_t bytes = bytes_below(entry.path());
-    if (remove_tree(entry.path())) {
+    // Only a checkout known to be gone: one that cannot be looked at (a
+    // mount that is away, a folder without permission) keeps its base.
+    std::error_code looked;
+    if (fs::exists(workspace, looked) || looked || server_running(base)) continue;
+    const std::uintmax_t bytes = bytes_below(base);
+    if (remove_tree(base)) {
       ++swept.output_bases;
       swept.output_base_bytes += bytes;
     }

@@ -58,6 +58,19 @@ TEST_CASE("output bases of deleted workspaces are removed, the others kept") {
   CHECK_THAT(swept.describe(), Catch::StartsWith("removed 1 Bazel output base(s)"));
 }
 
+TEST_CASE("an output base whose workspace cannot be looked at is kept") {
+  const fs::path dir = proctor::testing::scratch_dir("caches_test", "unreadable");
+  // A symbolic link to itself: looking up the workspace fails with ELOOP,
+  // which says nothing of whether the checkout is gone.
+  fs::create_directories(dir);
+  fs::create_symlink(dir / "loop", dir / "loop");
+  const fs::path root = dir / "output_user_root";
+  const fs::path unknown = output_base(root, "unknown", dir / "loop" / "kit");
+  const proctor::CacheSweep swept = proctor::sweep_bazel_caches(root, dir / "no-cache", 1);
+  CHECK(swept.output_bases == 0);
+  CHECK(fs::exists(unknown / "external" / "repo" / "BUILD"));
+}
+
 TEST_CASE("a disk cache over its size loses its least recently used entries") {
   const fs::path dir = proctor::testing::scratch_dir("caches_test", "disk");
   const fs::path cache = dir / "bazel-disk";

@@ -435,7 +435,7 @@ bool stop_daemon(const std::string& pidfile, std::chrono::milliseconds grace);
 
 /// The kinds of work the cost comparison runs.
 enum class Workload {
-  cpu,  ///< About a millisecond of arithmetic: the CPU is the limit.
+  cpu,  ///< Arithmetic, about half a millisecond here: the CPU is the limit.
   io,   ///< 10 milliseconds of waiting, standing in for a disk or a network.
 };
 
