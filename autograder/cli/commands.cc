@@ -12,6 +12,7 @@
 #include "autograder/core/batch.h"
 #include "autograder/core/bazel.h"
 #include "autograder/core/caches.h"
+#include "autograder/core/cluster.h"
 #include "autograder/core/distribute.h"
 #include "autograder/core/docs.h"
 #include "autograder/core/grade.h"
@@ -95,10 +96,14 @@ void error(const std::string& message) { std::cerr << "proctor: error: " << mess
 int grade(const Kit& kit, const GradeRequest& request, const Common& common) {
   const Lab& lab = kit.find(request.lab);
   sweep_caches(kit);
+  request.remote.validate();
+  std::optional<Shard> shard;
+  if (!request.shard.empty()) shard = parse_shard(request.shard);
   const fs::path out = request.out.empty() ? kit.root() / "out" / "grades" / lab.id : request.out;
   std::vector<Submission> submissions;
   if (!request.id.empty()) {
     if (request.paths.size() != 1) throw std::invalid_argument("--id takes exactly one SUBMISSION");
+    if (shard) throw std::invalid_argument("--shard splits a class; --id grades one submission");
     if (!fs::exists(request.paths.front())) {
       throw std::runtime_error("cannot open '" + request.paths.front() +
                                "': No such file or directory");
@@ -108,11 +113,12 @@ int grade(const Kit& kit, const GradeRequest& request, const Common& common) {
     submissions = collect_submissions(lab, request.paths);
   }
   const ResultStore store(out, lab);
-  BatchOptions options{options_for(common), request.regrade};
+  BatchOptions options{options_for(common), request.regrade, shard};
   options.grading.accept_weak_isolation = request.accept_weak_isolation;
+  options.grading.remote = request.remote;
   const BatchOutcome outcome = grade_batch(kit, lab, submissions, store, options);
   end_progress();
-  if (outcome.results.size() == 1) {
+  if (outcome.results.size() == 1 && !shard) {
     std::cout << text_report(outcome.results.front())
               << "Results:   " << (store.dir() / outcome.results.front().id).string() << "\n";
   } else {
@@ -121,6 +127,59 @@ int grade(const Kit& kit, const GradeRequest& request, const Common& common) {
   std::cout << "Gradebook: " << (store.dir() / "gradebook.csv").string() << " ("
             << outcome.class_results.size()
             << " student(s))\nSummary:   " << (store.dir() / "summary.txt").string() << "\n";
+  if (shard) {
+    std::cout << "This is part " << shard->index << "/" << shard->count
+              << " of the class; once every part is graded, join them with: proctor merge OUT "
+                 "PART-FOLDERS...\n";
+  }
+  return 0;
+}
+
+int merge(const Kit& kit, const fs::path& out, const std::vector<fs::path>& parts) {
+  if (parts.empty()) throw std::invalid_argument("merge needs the results folder of every part");
+  const Merged merged = merge_shards(kit.find(results_lab(parts.front())), out, parts);
+  const fs::path dir = fs::absolute(out).lexically_normal();
+  std::cout << "Merged " << merged.parts << " part(s) of lab " << merged.lab << ": "
+            << merged.students << " student(s)\nGradebook: " << (dir / "gradebook.csv").string()
+            << "\nSummary:   " << (dir / "summary.txt").string() << "\n";
+  return 0;
+}
+
+int cache_server(const fs::path& dir, int port) {
+  exec_cache_server(dir, port);  // Returns only by throwing.
+}
+
+int slurm(const Kit& kit, SlurmJob job, bool dry_run) {
+  const Lab& lab = kit.find(job.lab);
+  job.lab = lab.id;
+  job.remote.validate();
+  if (job.shards < 1) throw std::invalid_argument("--shards must be at least 1");
+  job.kit = kit.root();
+  job.class_dir = fs::absolute(job.class_dir).lexically_normal();
+  job.out = fs::absolute(job.out).lexically_normal();
+  // Said now, not by every task on its node an hour later.
+  const std::size_t students =
+      collect_submissions(lab, std::vector<std::string>{job.class_dir.string()}).size();
+  if (dry_run) {
+    std::cout << "# " << students << " submission(s) of lab " << lab.id << " in " << job.shards
+              << " part(s). Nothing submitted (--dry-run).\n"
+              << "# " << (job.slurm_dir() / "grade.sbatch").string() << "\n"
+              << slurm_grade_script(job) << "\n# " << (job.slurm_dir() / "merge.sbatch").string()
+              << "\n"
+              << slurm_merge_script(job) << "\n# submitted as:\n#   sbatch --parsable "
+              << (job.slurm_dir() / "grade.sbatch").string()
+              << "\n#   sbatch --parsable --dependency=afterany:<array job id> "
+              << (job.slurm_dir() / "merge.sbatch").string() << "\n";
+    return 0;
+  }
+  const SlurmSubmission submitted = submit_slurm(job);
+  std::cout << "Submitted lab " << lab.id << ", " << students << " submission(s) in " << job.shards
+            << " part(s): array job " << submitted.grade_job << ", merge job "
+            << submitted.merge_job << " (runs once every part has ended)\n"
+            << "Parts:   " << (job.out / "parts").string() << "/1.." << job.shards
+            << "\nClass:   " << job.merged_dir().string() << " (gradebook.csv once merged)\n"
+            << "Logs:    " << job.slurm_dir().string() << "\nWatch:   squeue -j "
+            << submitted.grade_job << "," << submitted.merge_job << "\n";
   return 0;
 }
 
@@ -200,7 +259,7 @@ int demo(const Kit& kit, const fs::path& out, const Common& common) {
     if (fs::exists(dir / "grades.json") || out == kit.root() / "out" / "demo")
       fs::remove_all(dir, ec);
     const ResultStore store(dir, lab);
-    BatchOptions options{options_for(common), true};
+    BatchOptions options{options_for(common), true, std::nullopt};
     // The kit's own samples: graded whatever the isolation (said above).
     options.grading.accept_weak_isolation = true;
     options.grading.runs = kSampleRuns;

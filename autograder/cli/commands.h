@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "autograder/core/bazel.h"
+#include "autograder/core/cluster.h"
 #include "autograder/core/lab.h"
 
 namespace proctor::cli {
@@ -35,10 +37,29 @@ struct GradeRequest {
   /// Grade the one path given as this student, whatever its shape (how the
   /// Gradescope autograder calls it); empty to infer ids from names.
   std::string id;
+  /// "I/N": grade part I of N of the class (empty: all of it).
+  std::string shard;
+  /// Remote cache and execution for the builds.
+  RemoteBuild remote;
 };
 
-/// `proctor grade LAB SUBMISSION... [--out DIR] [--regrade] [--id ID]`.
+/// `proctor grade LAB SUBMISSION... [--out DIR] [--regrade] [--id ID]
+/// [--shard I/N] [--remote-cache URL] [--remote-executor URL]
+/// [--remote-instance-name NAME]`.
 int grade(const Kit& kit, const GradeRequest& request, const Common& common);
+
+/// `proctor merge OUT PART...`: the results folders of every part of a
+/// sharded class joined into one (see merge_shards).
+int merge(const Kit& kit, const std::filesystem::path& out,
+          const std::vector<std::filesystem::path>& parts);
+
+/// `proctor cache-server [--port P] [--dir D]`: nginx as a Bazel cache, in
+/// the foreground.
+int cache_server(const std::filesystem::path& dir, int port);
+
+/// `proctor slurm LAB CLASS --out OUT --shards N ...`: writes and submits the
+/// array job and its merge, or prints both scripts with `dry_run`.
+int slurm(const Kit& kit, SlurmJob job, bool dry_run);
 
 /// `proctor check LAB`: public tests against the student's own work tree.
 int check(const Kit& kit, const std::string& lab, const Common& common);

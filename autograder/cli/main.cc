@@ -54,6 +54,25 @@ int main(int argc, char** argv) {
   CLI::App* release = nullptr;
   CLI::App* gradescope = nullptr;
   CLI::App* demo = nullptr;
+  CLI::App* merge = nullptr;
+  CLI::App* cache_server = nullptr;
+  CLI::App* slurm = nullptr;
+  std::vector<std::string> parts;
+  int port = 9090;
+  std::string cache_dir;
+  proctor::SlurmJob slurm_job;
+  bool dry_run = false;
+  // The remote build flags grade and slurm both take.
+  const auto add_remote = [](CLI::App* command, proctor::RemoteBuild& remote) {
+    command->add_option("--remote-cache", remote.cache,
+                        "a shared Bazel cache for every build (http://HOST:PORT of proctor "
+                        "cache-server, or any HTTP or gRPC cache)");
+    command->add_option("--remote-executor", remote.executor,
+                        "build on a REAPI service (grpc[s]://HOST:PORT: Buildbarn, BuildBuddy, "
+                        "BuildGrid); tests still run here, in the grader's sandbox");
+    command->add_option("--remote-instance-name", remote.instance_name,
+                        "the instance name the remote cache or executor expects");
+  };
   if (instructor) {
     grade = app.add_subcommand("grade", "grade submissions (folders, .tar.gz or .zip)");
     grade->add_option("LAB", request.lab, "lab number or folder, e.g. 01 or 01_processes")
@@ -70,6 +89,43 @@ int main(int argc, char** argv) {
     grade->add_flag("--accept-weak-isolation", request.accept_weak_isolation,
                     "grade even where test runs get less than the kit's minimum isolation "
                     "(see proctor doctor); every report says so");
+    grade->add_option("--shard", request.shard,
+                      "grade part I of N of the class (I/N, by a hash of each student id), "
+                      "for proctor merge");
+    add_remote(grade, request.remote);
+
+    merge = app.add_subcommand("merge", "join the results folders of every part of a class");
+    merge->add_option("OUT", out, "the merged results folder (new, or an earlier merge)")
+        ->required();
+    merge->add_option("PART", parts, "the results folder of each part (grade --shard)")->required();
+
+    cache_server = app.add_subcommand("cache-server",
+                                      "serve a shared Bazel cache with nginx, in the foreground");
+    cache_server->add_option("--port", port, "port to listen on (default 9090)");
+    cache_server->add_option("--dir", cache_dir,
+                             "where the cache is stored (default: out/cache-server)");
+
+    slurm = app.add_subcommand("slurm",
+                               "grade a class as a Slurm array job, one task per part, then merge");
+    slurm->add_option("LAB", slurm_job.lab, "lab number or folder, e.g. 01")->required();
+    slurm->add_option("CLASS", slurm_job.class_dir, "the class folder, one submission per student")
+        ->required();
+    slurm->add_option("-o,--out", slurm_job.out, "parts, merged results and logs (shared by nodes)")
+        ->required();
+    slurm->add_option("--shards", slurm_job.shards, "array tasks: parts of the class")
+        ->required()
+        ->check(CLI::Range(1, 1000));
+    slurm->add_option("--partition", slurm_job.partition,
+                      "Slurm partition (default: the cluster's)");
+    slurm->add_option("--time", slurm_job.time, "time limit of each task (default 02:00:00)");
+    slurm
+        ->add_option("--cpus-per-task", slurm_job.cpus_per_task,
+                     "cores of each task, and its tests at once (default 2)")
+        ->check(CLI::Range(1, 256));
+    slurm->add_flag("--accept-weak-isolation", slurm_job.accept_weak_isolation,
+                    "passed to every task's grade");
+    slurm->add_flag("--dry-run", dry_run, "print the scripts; submit nothing");
+    add_remote(slurm, slurm_job.remote);
   }
 
   auto* check =
@@ -138,6 +194,14 @@ int main(int argc, char** argv) {
       request.out = out;
       return proctor::cli::grade(*kit, request, common);
     }
+    if (merge != nullptr && *merge) {
+      return proctor::cli::merge(*kit, out, std::vector<fs::path>(parts.begin(), parts.end()));
+    }
+    if (cache_server != nullptr && *cache_server) {
+      return proctor::cli::cache_server(
+          cache_dir.empty() ? kit->root() / "out" / "cache-server" : fs::path(cache_dir), port);
+    }
+    if (slurm != nullptr && *slurm) return proctor::cli::slurm(*kit, slurm_job, dry_run);
     if (*check) return proctor::cli::check(*kit, lab, common);
     if (*docs) return proctor::cli::docs(*kit);
     if (*doctor) return proctor::cli::doctor();

@@ -1,6 +1,8 @@
 #include "autograder/core/batch.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -16,6 +18,8 @@ using nlohmann::json;
 
 constexpr char kMarker[] = "grades.json";
 constexpr char kRecord[] = "result.json";
+constexpr char kShardRecord[] = "shard.json";
+constexpr char kMergeRecord[] = "merged.json";
 
 std::string id_of(const fs::path& path) {
   std::string name = path.filename().string();
@@ -174,13 +178,238 @@ std::vector<Submission> collect_submissions(const Lab& lab, const std::vector<st
   return out;
 }
 
+Shard parse_shard(const std::string& text) {
+  const auto bad = [&](const std::string& why) {
+    return std::invalid_argument("--shard '" + text + "': " + why +
+                                 " (give I/N: part I of N, from 1/N to N/N)");
+  };
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) throw bad("no '/'");
+  const auto number = [&](const std::string& digits) {
+    if (digits.empty() || digits.size() > 5 ||
+        !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); }))
+      throw bad("'" + digits + "' is not a whole number");
+    return std::stoi(digits);
+  };
+  Shard shard{number(text.substr(0, slash)), number(text.substr(slash + 1))};
+  if (shard.count < 1 || shard.count > 10000) throw bad("N must be from 1 to 10000");
+  if (shard.index < 1 || shard.index > shard.count) throw bad("I must be from 1 to N");
+  return shard;
+}
+
+int shard_of(const std::string& id, int count) {
+  Digest digest;
+  const std::string hex = digest.add(id).hex();
+  // The first 60 bits: plenty, and exact in an unsigned 64-bit number.
+  const std::uint64_t value = std::stoull(hex.substr(0, 15), nullptr, 16);
+  return static_cast<int>(value % static_cast<std::uint64_t>(count)) + 1;
+}
+
+std::vector<Submission> in_shard(const std::vector<Submission>& submissions, const Shard& shard) {
+  std::vector<Submission> out;
+  for (const auto& submission : submissions) {
+    if (shard_of(submission.id, shard.count) == shard.index) out.push_back(submission);
+  }
+  return out;
+}
+
+void record_shard(const ResultStore& store, const Shard& shard,
+                  const std::vector<Submission>& submissions, const std::string& kit_version) {
+  const fs::path file = store.dir() / kShardRecord;
+  const std::string part = std::to_string(shard.index) + "/" + std::to_string(shard.count);
+  if (const auto text = read_file_if_exists(file)) {
+    const json recorded = json::parse(*text, nullptr, false);
+    if (!recorded.is_object() || !recorded.contains("index") || !recorded.contains("count"))
+      throw std::runtime_error(file.string() + " is damaged");
+    const std::string other = std::to_string(recorded["index"].get<int>()) + "/" +
+                              std::to_string(recorded["count"].get<int>());
+    if (other != part) {
+      throw std::runtime_error("'" + store.dir().string() + "' holds part " + other +
+                               " of a class, not part " + part +
+                               "; grade each part into its own folder");
+    }
+  } else if (!store.all().empty()) {
+    throw std::runtime_error("'" + store.dir().string() +
+                             "' holds results of a whole class; grade part " + part +
+                             " into its own folder");
+  }
+  json students = json::array();
+  for (const auto& submission : submissions) students.push_back(submission.id);
+  write_atomically(file, json{{"index", shard.index},
+                              {"count", shard.count},
+                              {"kit_version", kit_version},
+                              {"students", students}}
+                                 .dump(2) +
+                             "\n");
+}
+
+std::string results_lab(const fs::path& dir) {
+  const auto marker = read_file_if_exists(dir / kMarker);
+  if (!marker) {
+    throw std::runtime_error("'" + dir.string() + "' is not a proctor results folder (it has no " +
+                             kMarker + ")");
+  }
+  const json recorded = json::parse(*marker, nullptr, false);
+  if (!recorded.is_object() || !recorded.contains("lab") || !recorded["lab"].is_string())
+    throw std::runtime_error((dir / kMarker).string() + " is damaged: no \"lab\"");
+  return recorded["lab"].get<std::string>();
+}
+
+Merged merge_shards(const Lab& lab, const fs::path& out, const std::vector<fs::path>& parts) {
+  if (parts.empty()) throw std::invalid_argument("merge needs the results folder of every part");
+  struct Part {
+    fs::path dir;
+    int index = 0;
+    std::vector<std::string> students;
+  };
+  std::vector<Part> found;
+  Merged merged;
+  std::string version;
+  fs::path version_from;
+  for (const auto& raw : parts) {
+    const fs::path dir = fs::absolute(raw).lexically_normal();
+    const auto marker = read_file_if_exists(dir / kMarker);
+    const auto shard_text = read_file_if_exists(dir / kShardRecord);
+    if (!marker || !shard_text) {
+      throw std::runtime_error(
+          "'" + raw.string() + "' is not a part of a sharded class (" +
+          (marker ? std::string("it has no ") + kShardRecord + ": graded without --shard?"
+                  : std::string("not a proctor results folder: it has no ") + kMarker) +
+          ")");
+    }
+    const json lab_record = json::parse(*marker, nullptr, false);
+    const json shard = json::parse(*shard_text, nullptr, false);
+    if (!lab_record.is_object() || !lab_record.contains("lab") || !shard.is_object() ||
+        !shard.contains("index") || !shard.contains("count") || !shard.contains("students") ||
+        !shard.contains("kit_version")) {
+      throw std::runtime_error("'" + raw.string() + "' has a damaged " + kMarker + " or " +
+                               kShardRecord);
+    }
+    const std::string part_lab = lab_record["lab"].get<std::string>();
+    const int count = shard["count"].get<int>();
+    if (merged.parts == 0) {
+      merged.lab = lab.id;
+      merged.parts = count;
+    }
+    if (part_lab != lab.id) {
+      throw std::runtime_error("'" + raw.string() + "' holds lab " + part_lab + ", '" +
+                               parts.front().string() + "' lab " + lab.id +
+                               "; merge the parts of one lab at a time");
+    }
+    if (count != merged.parts) {
+      throw std::runtime_error("'" + raw.string() + "' is a part of " + std::to_string(count) +
+                               ", '" + parts.front().string() + "' a part of " +
+                               std::to_string(merged.parts) +
+                               "; merge the parts of one split of the class");
+    }
+    const std::string part_version = shard["kit_version"].get<std::string>();
+    if (version.empty()) {
+      version = part_version;
+      version_from = raw;
+    }
+    if (part_version != version) {
+      throw std::runtime_error("'" + raw.string() + "' and '" + version_from.string() +
+                               "' were graded against different kit versions (" +
+                               part_version.substr(0, 12) + " and " + version.substr(0, 12) +
+                               "); grade every part with the same kit");
+    }
+    Part part{dir, shard["index"].get<int>(), shard["students"].get<std::vector<std::string>>()};
+    for (const auto& other : found) {
+      if (other.index == part.index) {
+        throw std::runtime_error("part " + std::to_string(part.index) + "/" +
+                                 std::to_string(count) + " is given twice: '" + other.dir.string() +
+                                 "' and '" + dir.string() + "'");
+      }
+    }
+    found.push_back(std::move(part));
+  }
+  std::vector<int> missing;
+  for (int index = 1; index <= merged.parts; ++index) {
+    if (std::none_of(found.begin(), found.end(), [&](const Part& p) { return p.index == index; }))
+      missing.push_back(index);
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (int index : missing) list += (list.empty() ? "" : ", ") + std::to_string(index);
+    throw std::runtime_error("part(s) " + list + " of " + std::to_string(merged.parts) +
+                             " missing: merge needs the results folder of every part");
+  }
+  // Every student of every part, with a result of this kit version.
+  std::map<std::string, fs::path> students;
+  for (const auto& part : found) {
+    const ResultStore store(part.dir, lab);
+    std::vector<std::string> absent;
+    for (const auto& id : part.students) {
+      if (students.count(id)) {
+        throw std::runtime_error("student " + id + " is in two parts: '" +
+                                 students[id].parent_path().string() + "' and '" +
+                                 part.dir.string() + "'");
+      }
+      const auto result = store.find(id);
+      if (!result) {
+        absent.push_back(id);
+        continue;
+      }
+      if (result->kit_version != version) {
+        throw std::runtime_error("the result of " + id + " in '" + part.dir.string() +
+                                 "' was graded against another kit version than its part "
+                                 "records; grade that part again with the same command");
+      }
+      students[id] = part.dir / id;
+    }
+    if (!absent.empty()) {
+      throw std::runtime_error("'" + part.dir.string() + "' (part " + std::to_string(part.index) +
+                               "/" + std::to_string(merged.parts) + ") has no result for " +
+                               std::to_string(absent.size()) + " of its " +
+                               std::to_string(part.students.size()) +
+                               " students (first: " + absent.front() +
+                               "): its grading did not finish; run the same grade command "
+                               "again, it resumes");
+    }
+  }
+  // The merged folder: new, empty, or an earlier merge of this lab.
+  const fs::path target = fs::absolute(out).lexically_normal();
+  for (const auto& part : found) {
+    if (part.dir == target) throw std::runtime_error("merge into a new folder, not into a part");
+  }
+  if (fs::exists(target / kMarker) && !fs::exists(target / kMergeRecord)) {
+    throw std::runtime_error("'" + target.string() +
+                             "' holds graded results; merge into a new folder");
+  }
+  if (fs::exists(target / kMergeRecord)) {
+    const ResultStore earlier(target, lab);  // Refuses another lab's.
+    for (const auto& entry : fs::directory_iterator(target)) fs::remove_all(entry.path());
+  }
+  const ResultStore store(target, lab);
+  for (const auto& [id, from] : students) {
+    fs::copy(from, target / id, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  }
+  json part_dirs = json::array();
+  for (int index = 1; index <= merged.parts; ++index) {
+    for (const auto& part : found)
+      if (part.index == index) part_dirs.push_back(part.dir.string());
+  }
+  write_atomically(target / kMergeRecord,
+                   json{{"parts", part_dirs}, {"kit_version", version}}.dump(2) + "\n");
+  merged.students = store.write_class_files(version).size();
+  return merged;
+}
+
 BatchOutcome grade_batch(const Kit& kit, const Lab& lab, const std::vector<Submission>& submissions,
                          const ResultStore& store, const BatchOptions& options) {
   auto say = [&](const std::string& line) {
     if (options.grading.progress) options.grading.progress(line);
   };
   const std::string version = kit_version(kit, lab, options.grading);
-  const std::vector<Staged> staged = stage_submissions(kit, lab, submissions);
+  std::vector<Submission> part = submissions;
+  if (options.shard) {
+    part = in_shard(submissions, *options.shard);
+    record_shard(store, *options.shard, part, version);
+    say("part " + std::to_string(options.shard->index) + "/" +
+        std::to_string(options.shard->count) + " of the class: " + std::to_string(part.size()) +
+        " of " + std::to_string(submissions.size()) + " submission(s)");
+  }
+  const std::vector<Staged> staged = stage_submissions(kit, lab, part);
   BatchOutcome outcome;
   std::vector<Staged> todo;
   std::map<Reason, int> counts;

@@ -76,12 +76,68 @@ Reason resume_reason(const std::optional<SubmissionResult>& recorded, const Stag
 ///         folder with nothing in it.
 std::vector<Submission> collect_submissions(const Lab& lab, const std::vector<std::string>& paths);
 
+/// One part of a class split among machines or cluster tasks: part `index`
+/// (from 1) of `count`.
+struct Shard {
+  int index = 1;
+  int count = 1;
+};
+
+/// Reads "I/N" (1 <= I <= N <= 10000), as `--shard` takes it.
+/// @throws std::invalid_argument saying what is wrong with `text`.
+Shard parse_shard(const std::string& text);
+
+/// The part a student belongs to: SHA-256 of the id, modulo the count.
+/// Depends on the id alone, so a student stays in the same part when others
+/// join or leave the class, and every machine computes the same split.
+int shard_of(const std::string& id, int count);
+
+/// The submissions of `shard`, in their order.
+std::vector<Submission> in_shard(const std::vector<Submission>& submissions, const Shard& shard);
+
+/// Records in `store` that it holds part `shard` of a class: which
+/// students the part has (so that merge_shards can tell a part whose grading
+/// was interrupted), and the kit version it is graded against.
+/// @throws std::runtime_error if the folder holds another part, or results
+///         of a whole class.
+void record_shard(const ResultStore& store, const Shard& shard,
+                  const std::vector<Submission>& submissions, const std::string& kit_version);
+
+/// What merge_shards did.
+struct Merged {
+  /// Students in the merged folder.
+  std::size_t students = 0;
+  /// The parts' count (N of `--shard I/N`).
+  int parts = 0;
+  /// The lab of the parts.
+  std::string lab;
+};
+
+/// The lab whose results `dir` holds (its grades.json).
+/// @throws std::runtime_error if `dir` is not a results folder.
+std::string results_lab(const std::filesystem::path& dir);
+
+/// Joins the results folders of every part of a sharded class of `lab` into `out`:
+/// each student's folder copied as it is, then gradebook.csv and
+/// summary.txt written as one grade of the whole class writes them. `out`
+/// must be new, empty, or an earlier merge (which is replaced).
+/// @throws std::runtime_error (nothing written) if a folder is not a part,
+///         parts are of different labs, counts or kit versions, a part is
+///         missing or given twice, a student is in two parts, or a part lacks
+///         a result of a student it was given (its grading was interrupted:
+///         grade it again with the same command).
+Merged merge_shards(const Lab& lab, const std::filesystem::path& out,
+                    const std::vector<std::filesystem::path>& parts);
+
 /// How a class is graded into a results folder.
 struct BatchOptions {
   /// How each submission is graded.
   GradeOptions grading;
   /// Grade every submission again, whatever is recorded.
   bool regrade = false;
+  /// Grade only this part of the class (see in_shard), recorded in the
+  /// folder for merge_shards.
+  std::optional<Shard> shard;
 };
 
 /// What a batch did.
@@ -98,7 +154,8 @@ struct BatchOutcome {
 /// result has the same lab, submission digest and kit version are kept, the
 /// rest graded (the progress callback says how many and why); each result
 /// is saved as soon as it is done; then the class files are written for
-/// every result in the folder.
+/// every result in the folder. With a shard, only its part of
+/// `submissions` is graded, and the folder records it (record_shard) first.
 BatchOutcome grade_batch(const Kit& kit, const Lab& lab, const std::vector<Submission>& submissions,
                          const ResultStore& store, const BatchOptions& options);
 

@@ -40,12 +40,51 @@ struct BuildResult {
   std::map<std::string, std::string> stopped;
 };
 
+/// Where builds run and what they share beyond this machine: Bazel's own
+/// remote caching and remote execution (REAPI), passed through unchanged.
+/// Test runs never leave the grader's machine: with a remote executor the
+/// binaries are built there and downloaded, then run under the grader's
+/// sandbox here.
+struct RemoteBuild {
+  /// `--remote_cache`: an HTTP(S) cache (nginx with WebDAV, `proctor
+  /// cache-server`) or a gRPC one; empty for none.
+  std::string cache;
+  /// `--remote_executor`: a REAPI endpoint (Buildbarn, BuildBuddy,
+  /// BuildGrid); empty to build on this machine.
+  std::string executor;
+  /// `--remote_instance_name`, for servers that host several instances.
+  std::string instance_name;
+
+  /// True when nothing is set: builds stay on this machine.
+  bool empty() const { return cache.empty() && executor.empty() && instance_name.empty(); }
+  /// The Bazel flags, in a fixed order. With a remote cache or executor the
+  /// kit's local disk cache is turned off (`--disk_cache=`): Bazel 4.2
+  /// refuses remote execution beside it, and a build then has one cache,
+  /// shared, whose hits Bazel counts as "remote cache hit".
+  std::vector<std::string> flags() const;
+  /// Checks the settings: URLs with a scheme Bazel accepts (http, https,
+  /// grpc, grpcs; an executor only grpc or grpcs) and a host, no blanks, an
+  /// instance name only beside a cache or an executor.
+  /// @throws std::invalid_argument naming the flag and what is wrong.
+  void validate() const;
+};
+
 /// A Bazel workspace, driven through the `bazel` command.
 class Bazel {
  public:
   /// @param workspace The folder holding WORKSPACE.
   /// @param scratch A folder for logs and build event files.
-  Bazel(std::filesystem::path workspace, std::filesystem::path scratch);
+  /// @param remote Remote cache and execution for every build and query.
+  Bazel(std::filesystem::path workspace, std::filesystem::path scratch, RemoteBuild remote = {});
+
+  /// The command line build() runs for `targets` in `config`, its build
+  /// events going to `events`.
+  std::vector<std::string> build_command(const std::vector<std::string>& targets,
+                                         const Config& config,
+                                         const std::filesystem::path& events) const;
+
+  /// The command line bin_dir() runs for `config`.
+  std::vector<std::string> bin_dir_command(const Config& config) const;
 
   /// Builds `targets` in `config` ("plain" or a .bazelrc config name),
   /// continuing past failures. Never throws for a failed target.
@@ -67,6 +106,7 @@ class Bazel {
  private:
   std::filesystem::path workspace_;
   std::filesystem::path scratch_;
+  RemoteBuild remote_;
   std::map<Config, std::filesystem::path> bin_dirs_;
   int invocation_ = 0;
 };

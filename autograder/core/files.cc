@@ -1,6 +1,8 @@
 #include "autograder/core/files.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -98,6 +100,25 @@ std::string Digest::hex() {
     out += digits[bytes[i] & 15];
   }
   return out;
+}
+
+FileLock::FileLock(const fs::path& path, const std::function<void()>& on_wait) {
+  fs::create_directories(path.parent_path());
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd_ < 0)
+    throw std::system_error(errno, std::generic_category(), "cannot open " + path.string());
+  if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+  if (errno == EWOULDBLOCK && on_wait) on_wait();
+  while (::flock(fd_, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    const int error = errno;
+    ::close(fd_);
+    throw std::system_error(error, std::generic_category(), "cannot lock " + path.string());
+  }
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace proctor

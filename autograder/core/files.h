@@ -5,6 +5,7 @@
 /// @ingroup grader
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,25 @@ std::optional<std::string> read_file_if_exists(const std::filesystem::path& path
 /// new one, never a part. Creates the parent folders.
 /// @throws std::system_error if it cannot be written.
 void write_atomically(const std::filesystem::path& path, const std::string& text);
+
+/// An exclusive lock on a file (flock), held for the object's lifetime.
+/// Graders that share a checkout (a cluster's array tasks on one node) take
+/// it around what they must not do at once: staging the kit's skeleton and
+/// building. The kernel drops it when its holder dies.
+class FileLock {
+ public:
+  /// Creates `path` if needed and locks it, calling `on_wait` once first if
+  /// another process holds it.
+  /// @throws std::system_error if the file cannot be opened or locked.
+  explicit FileLock(const std::filesystem::path& path, const std::function<void()>& on_wait = {});
+  ~FileLock();
+  FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 /// Incremental SHA-256 (OpenSSL), for the digests that say what a result is
 /// a result of.

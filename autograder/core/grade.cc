@@ -301,8 +301,19 @@ std::string format_eta(double seconds) {
 
 }  // namespace
 
+FileLock build_lock(const Kit& kit, const std::function<void(const std::string&)>& progress) {
+  const fs::path path = kit.work_dir() / "build.lock";
+  return FileLock(path, [&] {
+    if (progress) {
+      progress("waiting for another proctor in this checkout to finish building (" + path.string() +
+               ")");
+    }
+  });
+}
+
 std::vector<Staged> stage_submissions(const Kit& kit, const Lab& lab,
                                       const std::vector<Submission>& submissions) {
+  const FileLock lock = build_lock(kit, {});
   std::vector<Staged> staged;
   for (const auto& submission : submissions) {
     staged.push_back(stage_submission(kit, lab, submission.id, submission.path));
@@ -349,6 +360,8 @@ std::string kit_version(const Kit& kit, const Lab& lab, const GradeOptions& opti
 }
 
 std::vector<TestResult> expected_tests(const Kit& kit, const Lab& lab, bool public_only) {
+  std::optional<FileLock> lock;
+  lock.emplace(build_lock(kit, {}));
   const Staged skeleton = stage_submission(kit, lab, kSkeletonId, lab.skeleton_dir);
   if (!skeleton.problem.empty())
     throw std::runtime_error("cannot stage the skeleton: " + skeleton.problem);
@@ -358,6 +371,8 @@ std::vector<TestResult> expected_tests(const Kit& kit, const Lab& lab, bool publ
   for (const auto& [target, hidden] : binaries) targets.push_back(skeleton.label(target));
   Bazel bazel(kit.root(), kit.work_dir() / "logs");
   BuildResult build = bazel.build(targets, "plain");
+  const fs::path bin_dir = bazel.bin_dir("plain");
+  lock.reset();
   std::vector<TestResult> tests;
   for (const auto& [target, hidden] : binaries) {
     if (!build.built[skeleton.label(target)]) {
@@ -366,7 +381,7 @@ std::vector<TestResult> expected_tests(const Kit& kit, const Lab& lab, bool publ
                                first_errors(build.errors[skeleton.label(target)], "") +
                                "Bazel's log: " + build.log.string());
     }
-    for (auto& info : list_cases(bazel.bin_dir("plain") / skeleton.package / target)) {
+    for (auto& info : list_cases(bin_dir / skeleton.package / target)) {
       TestResult test;
       test.info = std::move(info);
       test.hidden = hidden;
@@ -408,12 +423,14 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
   auto say = [&](const std::string& line) {
     if (options.progress) options.progress(line);
   };
-  Bazel bazel(kit.root(), kit.work_dir() / "logs");
+  Bazel bazel(kit.root(), kit.work_dir() / "logs", options.remote);
 
   std::vector<TestBinary> binaries{{"public_test", false, {}}};
   if (lab.has_hidden_tests && !options.public_only) binaries.push_back({"hidden_test", true, {}});
 
   // The kit's own skeleton is staged beside the submissions.
+  std::optional<FileLock> building;
+  building.emplace(build_lock(kit, say));
   const Staged skeleton = stage_submission(kit, lab, kSkeletonId, lab.skeleton_dir);
   if (!skeleton.problem.empty())
     throw std::runtime_error("cannot stage the skeleton: " + skeleton.problem);
@@ -483,6 +500,7 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
     }
   }
 
+  building.reset();  // Built: other graders of this checkout may build now.
   const std::vector<fs::path> hide = secrets(kit, staged, bin_dirs);
 
   // The expected test cases, from the skeleton's binaries.

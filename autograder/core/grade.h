@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "autograder/core/bazel.h"
+#include "autograder/core/files.h"
 #include "autograder/core/lab.h"
 #include "autograder/core/result.h"
 #include "autograder/core/stage.h"
@@ -53,6 +55,8 @@ struct GradeOptions {
   /// Longest a compiler may work on one file of a submission; the
   /// submission then gets a build error saying so (CompileLimits).
   std::chrono::seconds compile_time_limit{120};
+  /// A remote cache or executor for every build (none by default).
+  RemoteBuild remote;
 };
 
 /// The environment variable that, set to 1, accepts weak isolation for
@@ -68,7 +72,8 @@ inline constexpr char kAcceptWeakIsolationVariable[] = "PROCTOR_ACCEPT_WEAK_ISOL
 std::string check_isolation(const GradeOptions& options);
 
 /// Stages each submission (see stage_submission): cheap, and what tells
-/// whether a submission changed since it was last graded.
+/// whether a submission changed since it was last graded. Holds the kit's
+/// build lock (build_lock) meanwhile.
 std::vector<Staged> stage_submissions(const Kit& kit, const Lab& lab,
                                       const std::vector<Submission>& submissions);
 
@@ -84,9 +89,16 @@ std::string kit_version(const Kit& kit, const Lab& lab, const GradeOptions& opti
 /// @throws std::runtime_error if the skeleton's test binaries do not build.
 std::vector<TestResult> expected_tests(const Kit& kit, const Lab& lab, bool public_only = false);
 
+/// The lock graders of one checkout take while they stage and build (see
+/// FileLock): `.proctor/build.lock`. `progress`, if set, hears that the
+/// grader waits for another.
+FileLock build_lock(const Kit& kit, const std::function<void(const std::string&)>& progress);
+
 /// Grades staged submissions of one lab in the kit checkout, all in one
 /// batch: one Bazel invocation per configuration builds every submission, kit
 /// objects are compiled once, and test cases run in parallel, each confined.
+/// Staging the skeleton and building hold the kit's build lock; test runs
+/// do not (each run leases an account of its own).
 /// Every result records the lab, its submission's digest and the kit version.
 /// @throws std::runtime_error if the kit itself cannot be built or listed.
 std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "autograder/tests/scratch.h"
 
@@ -126,4 +127,165 @@ TEST_CASE("class folders expand to one submission per student, single ones stay 
   CHECK(proctor::collect_submissions(lab, {(dir / "class" / "alice").string()}).size() == 1);
   CHECK_THROWS_WITH(proctor::collect_submissions(lab, {(dir / "missing").string()}),
                     Catch::Contains("No such file"));
+}
+
+TEST_CASE("--shard takes I/N and says what is wrong with anything else") {
+  const auto shard = proctor::parse_shard("2/3");
+  CHECK(shard.index == 2);
+  CHECK(shard.count == 3);
+  for (const char* bad :
+       {"3", "0/3", "4/3", "1/0", "a/3", "1/-3", "/3", "1/", "1/3/4", "1/99999"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(
+        proctor::parse_shard(bad),
+        Catch::Contains("--shard '" + std::string(bad) + "'") && Catch::Contains("I/N"));
+  }
+}
+
+TEST_CASE("shards split a class evenly, each student in one, whatever else is in the class") {
+  std::vector<proctor::Submission> klass;
+  for (int i = 0; i < 300; ++i) klass.push_back({"student" + std::to_string(i), "/nowhere"});
+  std::map<std::string, int> part_of;
+  for (int index = 1; index <= 3; ++index) {
+    const auto part = proctor::in_shard(klass, {index, 3});
+    // 100 expected; a hash far from uniform would leave one task most of the work.
+    CHECK(part.size() > 70);
+    CHECK(part.size() < 130);
+    for (const auto& submission : part) {
+      CHECK(part_of.count(submission.id) == 0);
+      part_of[submission.id] = index;
+    }
+  }
+  CHECK(part_of.size() == klass.size());
+  // Students who join or leave move no one else: a part depends on the id only.
+  std::vector<proctor::Submission> changed(klass.begin() + 50, klass.end());
+  for (int i = 0; i < 40; ++i) changed.push_back({"late" + std::to_string(i), "/nowhere"});
+  for (int index = 1; index <= 3; ++index) {
+    for (const auto& submission : proctor::in_shard(changed, {index, 3})) {
+      if (part_of.count(submission.id)) CHECK(part_of[submission.id] == index);
+    }
+  }
+}
+
+namespace {
+
+// A sharded class of `lab` graded into parts under `dir`: each part's
+// folder, shard record and results, as `grade --shard I/N` leaves them.
+std::vector<fs::path> grade_parts(const fs::path& dir, const proctor::Lab& lab, int count,
+                                  const std::vector<std::string>& ids,
+                                  const std::string& kit = "kit-1") {
+  std::vector<proctor::Submission> klass;
+  for (const auto& id : ids) klass.push_back({id, "/nowhere"});
+  std::vector<fs::path> parts;
+  for (int index = 1; index <= count; ++index) {
+    const fs::path part = dir / ("part" + std::to_string(index));
+    const proctor::ResultStore store(part, lab);
+    const auto mine = proctor::in_shard(klass, {index, count});
+    proctor::record_shard(store, {index, count}, mine, kit);
+    for (const auto& submission : mine) {
+      auto result = result_of(submission.id, lab.id);
+      result.kit_version = kit;
+      result.seconds = index;  // Timings differ from machine to machine.
+      store.save(result);
+    }
+    store.write_class_files(kit);
+    parts.push_back(part);
+  }
+  return parts;
+}
+
+std::string text_of(const fs::path& file) {
+  std::ifstream in(file);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("merged parts give the gradebook and summary of one grade of the whole class") {
+  const fs::path dir = scratch("merge");
+  fs::remove_all(dir);
+  const auto lab = lab_named("01_processes");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) ids.push_back("s" + std::to_string(i));
+  const auto parts = grade_parts(dir, lab, 3, ids);
+  const proctor::ResultStore whole(dir / "whole", lab);
+  for (const auto& id : ids) whole.save(result_of(id, lab.id));
+  whole.write_class_files("kit-1");
+
+  const auto merged = proctor::merge_shards(lab, dir / "merged", parts);
+  CHECK(merged.students == ids.size());
+  CHECK(merged.parts == 3);
+  CHECK(text_of(dir / "merged" / "gradebook.csv") == text_of(dir / "whole" / "gradebook.csv"));
+  CHECK(text_of(dir / "merged" / "summary.txt") == text_of(dir / "whole" / "summary.txt"));
+  for (const auto& id : ids) CHECK(fs::exists(dir / "merged" / id / "results.json"));
+  // Merging again replaces the earlier merge.
+  CHECK(proctor::merge_shards(lab, dir / "merged", parts).students == ids.size());
+  // Parts given in any order.
+  const std::vector<fs::path> reversed(parts.rbegin(), parts.rend());
+  CHECK(proctor::merge_shards(lab, dir / "merged", reversed).students == ids.size());
+}
+
+TEST_CASE("merge refuses parts that do not make one whole class, and writes nothing") {
+  const fs::path dir = scratch("merge-refused");
+  fs::remove_all(dir);
+  const auto lab = lab_named("01_processes");
+  const std::vector<std::string> ids{"a", "b", "c", "d", "e", "f", "g", "h"};
+  const auto parts = grade_parts(dir / "one", lab, 2, ids);
+  const fs::path out = dir / "merged";
+
+  CHECK_THROWS_WITH(proctor::merge_shards(lab, out, {parts[0]}),
+                    Catch::Contains("part(s) 2 of 2 missing"));
+  CHECK_THROWS_WITH(proctor::merge_shards(lab, out, {parts[0], parts[0]}),
+                    Catch::Contains("given twice"));
+  const auto three = grade_parts(dir / "three", lab, 3, ids);
+  CHECK_THROWS_WITH(proctor::merge_shards(lab, out, {parts[0], parts[1], three[2]}),
+                    Catch::Contains("a part of 3") && Catch::Contains("one split"));
+  const auto other_kit = grade_parts(dir / "other-kit", lab, 2, ids, "kit-2");
+  CHECK_THROWS_WITH(proctor::merge_shards(lab, out, {parts[0], other_kit[1]}),
+                    Catch::Contains("different kit versions"));
+  const auto other_lab = grade_parts(dir / "other-lab", lab_named("02_threads"), 2, ids);
+  CHECK_THROWS_WITH(proctor::merge_shards(lab, out, {parts[0], other_lab[1]}),
+                    Catch::Contains("holds lab 02_threads"));
+  CHECK_THROWS_WITH(proctor::merge_shards(lab, out, {parts[0], dir / "nowhere"}),
+                    Catch::Contains("not a part of a sharded class"));
+  CHECK_THROWS_WITH(proctor::merge_shards(lab, parts[0], parts),
+                    Catch::Contains("not into a part"));
+
+  // A part whose grading was interrupted: a student it was given has no result.
+  const auto interrupted = grade_parts(dir / "interrupted", lab, 2, ids);
+  std::string lost;
+  for (const auto& entry : fs::directory_iterator(interrupted[1])) {
+    if (fs::exists(entry.path() / "result.json")) {
+      lost = entry.path().filename().string();
+      fs::remove_all(entry.path());
+      break;
+    }
+  }
+  REQUIRE_FALSE(lost.empty());
+  CHECK_THROWS_WITH(proctor::merge_shards(lab, out, interrupted),
+                    Catch::Contains("has no result for 1 of its") && Catch::Contains(lost) &&
+                        Catch::Contains("resumes"));
+  CHECK_FALSE(fs::exists(out));
+
+  // A folder of graded results is not a merge to replace.
+  const proctor::ResultStore graded(dir / "graded", lab);
+  graded.save(result_of("zed", lab.id));
+  CHECK_THROWS_WITH(proctor::merge_shards(lab, dir / "graded", parts),
+                    Catch::Contains("holds graded results"));
+  CHECK(fs::exists(dir / "graded" / "zed" / "result.json"));
+}
+
+TEST_CASE("a part's folder takes only that part") {
+  const fs::path dir = scratch("part-folder");
+  fs::remove_all(dir);
+  const auto lab = lab_named("01_processes");
+  const proctor::ResultStore store(dir, lab);
+  proctor::record_shard(store, {1, 3}, {}, "kit-1");
+  CHECK_NOTHROW(proctor::record_shard(store, {1, 3}, {}, "kit-1"));
+  CHECK_THROWS_WITH(proctor::record_shard(store, {2, 3}, {}, "kit-1"),
+                    Catch::Contains("holds part 1/3") && Catch::Contains("not part 2/3"));
+  const proctor::ResultStore whole(dir.string() + "-whole", lab);
+  whole.save(result_of("alice", lab.id));
+  CHECK_THROWS_WITH(proctor::record_shard(whole, {1, 3}, {}, "kit-1"),
+                    Catch::Contains("results of a whole class"));
 }

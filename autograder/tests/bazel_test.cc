@@ -48,3 +48,63 @@ TEST_CASE("first_errors starts at the first error and keeps at most the lines as
   const std::string first = proctor::first_errors(log, "/s/b/", 2);
   CHECK(first == "a.cc: In function 'f':\na.cc:1:1: error: one\n[... more errors cut ...]\n");
 }
+
+TEST_CASE("the grader's Bazel command lines, with and without remote cache and execution") {
+  using Argv = std::vector<std::string>;
+  const std::vector<std::string> targets{"//.proctor/stage/01_processes/alice:public_test",
+                                         "//.proctor/stage/01_processes/alice:hidden_test"};
+  const proctor::Bazel local("/kit", "/tmp/bazel_test-scratch");
+  CHECK(local.build_command(targets, "plain", "/s/events.json") ==
+        Argv{"bazel", "build", "--keep_going", "--color=no", "--curses=no",
+             "--build_event_json_file=/s/events.json", "--", targets[0], targets[1]});
+  CHECK(local.bin_dir_command("tsan") == Argv{"bazel", "info", "--config=tsan", "bazel-bin"});
+
+  proctor::RemoteBuild cache;
+  cache.cache = "http://cache.example.edu:9090";
+  const proctor::Bazel cached("/kit", "/tmp/bazel_test-scratch", cache);
+  CHECK(cached.build_command(targets, "tsan", "/s/e.json") ==
+        Argv{"bazel", "build", "--keep_going", "--color=no", "--curses=no",
+             "--build_event_json_file=/s/e.json", "--config=tsan",
+             "--remote_cache=http://cache.example.edu:9090", "--disk_cache=", "--", targets[0],
+             targets[1]});
+  // bazel info takes the same options, so that it names the same output folders.
+  CHECK(cached.bin_dir_command("plain") == Argv{"bazel", "info",
+                                                "--remote_cache=http://cache.example.edu:9090",
+                                                "--disk_cache=", "bazel-bin"});
+
+  proctor::RemoteBuild executed;
+  executed.executor = "grpcs://remote.buildbuddy.io";
+  executed.instance_name = "course/os-2026";
+  executed.cache = "grpcs://remote.buildbuddy.io";
+  const proctor::Bazel remote("/kit", "/tmp/bazel_test-scratch", executed);
+  CHECK(remote.build_command({targets[0]}, "plain", "/s/e.json") ==
+        Argv{"bazel", "build", "--keep_going", "--color=no", "--curses=no",
+             "--build_event_json_file=/s/e.json", "--remote_cache=grpcs://remote.buildbuddy.io",
+             "--remote_executor=grpcs://remote.buildbuddy.io",
+             "--remote_instance_name=course/os-2026", "--disk_cache=", "--", targets[0]});
+}
+
+TEST_CASE("remote settings that Bazel would refuse, or misread, are refused first") {
+  const auto refused = [](proctor::RemoteBuild remote) -> std::string {
+    try {
+      remote.validate();
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "";
+  };
+  proctor::RemoteBuild ok;
+  ok.cache = "https://cache.example.edu/bazel";
+  ok.executor = "grpc://10.0.0.5:8980";
+  ok.instance_name = "main";
+  CHECK(refused(ok).empty());
+  CHECK(refused({}).empty());
+  CHECK_THAT(refused({"cache.example.edu:9090", "", ""}),
+             Catch::Contains("--remote-cache") && Catch::Contains("http://"));
+  CHECK_THAT(refused({"ftp://cache", "", ""}), Catch::Contains("--remote-cache 'ftp://cache'"));
+  CHECK_THAT(refused({"http://", "", ""}), Catch::Contains("names no host"));
+  CHECK_THAT(refused({"http://a b", "", ""}), Catch::Contains("blank"));
+  CHECK_THAT(refused({"", "http://exec:8980", ""}),
+             Catch::Contains("--remote-executor") && Catch::Contains("grpc://"));
+  CHECK_THAT(refused({"", "", "main"}), Catch::Contains("--remote-instance-name needs"));
+}

@@ -1,0 +1,220 @@
+#include "autograder/core/cluster.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <stdexcept>
+
+#include "autograder/core/files.h"
+#include "autograder/core/process.h"
+
+namespace proctor {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  return text;
+}
+
+// The `#SBATCH` lines both scripts share.
+std::string sbatch_header(const SlurmJob& job, const std::string& name, const std::string& log) {
+  std::string out = "#!/bin/bash\n";
+  out += "#SBATCH --job-name=" + name + "\n";
+  out += "#SBATCH --output=" + (job.slurm_dir() / log).string() + "\n";
+  if (!job.partition.empty()) out += "#SBATCH --partition=" + job.partition + "\n";
+  return out;
+}
+
+}  // namespace
+
+std::string shell_quote(const std::string& text) {
+  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return std::isalnum(c) || std::strchr("@%+=:,./_-", c) != nullptr;
+  });
+  if (safe) return text;
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string cache_server_config(const fs::path& dir, int port, const std::string& user) {
+  const std::string base = dir.string();
+  std::string out;
+  out += "# A Bazel HTTP cache: written by `proctor cache-server`, rewritten at every start.\n";
+  if (!user.empty()) out += "user " + user + ";\n";
+  out += "worker_processes auto;\n";
+  out += "pid " + base + "/nginx.pid;\n";
+  out += "error_log stderr warn;\n";
+  out += "events { worker_connections 1024; }\n";
+  out += "http {\n";
+  // Each request, with its status: how an instructor sees the hit rate
+  // (GET 200 a hit, GET 404 a miss, PUT an upload).
+  out += "  access_log " + base + "/access.log;\n";
+  for (const char* kind : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
+    out += "  " + std::string(kind) + "_temp_path " + base + "/tmp/" + kind + ";\n";
+  }
+  out += "  server {\n";
+  out += "    listen " + std::to_string(port) + ";\n";
+  out += "    root " + base + "/data;\n";
+  // Bazel stores action results under ac/ and outputs under cas/, by digest:
+  // PUT creates them, GET and HEAD read them. Nothing else is allowed.
+  out += "    client_max_body_size 2g;\n";
+  out += "    location / {\n";
+  out += "      dav_methods PUT;\n";
+  out += "      create_full_put_path on;\n";
+  out += "      dav_access user:rw group:r all:r;\n";
+  out += "      limit_except GET PUT { deny all; }\n";
+  out += "    }\n";
+  out += "  }\n";
+  out += "}\n";
+  return out;
+}
+
+void check_port_free(int port) {
+  if (port < 1 || port > 65535) {
+    throw std::invalid_argument("--port " + std::to_string(port) + " is not a port (1 to 65535)");
+  }
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    throw std::runtime_error(std::string("cannot make a socket: ") + std::strerror(errno));
+  const int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // As nginx binds.
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_ANY);
+  const int bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  const int error = errno;
+  ::close(fd);
+  if (bound == 0) return;
+  if (error == EADDRINUSE) {
+    throw std::runtime_error("port " + std::to_string(port) +
+                             " is taken (another cache server, or another program); choose "
+                             "another with --port, or use the server already there");
+  }
+  throw std::runtime_error("cannot listen on port " + std::to_string(port) + ": " +
+                           std::strerror(error) +
+                           (port < 1024 ? " (ports below 1024 need root)" : ""));
+}
+
+void exec_cache_server(const fs::path& dir, int port) {
+  check_port_free(port);
+  const fs::path base = fs::absolute(dir).lexically_normal();
+  for (const char* sub : {"data", "tmp"}) fs::create_directories(base / sub);
+  // Started by root, nginx's workers drop to an account of their own; that
+  // account must be able to write the cache.
+  std::string user;
+  if (::geteuid() == 0) {
+    const passwd* account = ::getpwnam("www-data");
+    if (account == nullptr) account = ::getpwnam("nobody");
+    if (account == nullptr) throw std::runtime_error("no www-data or nobody account for nginx");
+    user = account->pw_name;
+    // What nginx stores below them is its workers' already.
+    for (const char* sub : {"data", "tmp"}) {
+      if (::chown((base / sub).c_str(), account->pw_uid, account->pw_gid) != 0) {
+        throw std::runtime_error("cannot give " + (base / sub).string() + " to " + user + ": " +
+                                 std::strerror(errno));
+      }
+    }
+  }
+  const fs::path config = base / "nginx.conf";
+  write_atomically(config, cache_server_config(base, port, user));
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  std::cout << "Bazel cache on port " << port << ", stored in " << (base / "data").string()
+            << "\nGraders use it with: --remote-cache http://" << host << ":" << port
+            << "\nIt runs until Ctrl-C or SIGTERM; the folder keeps what was stored (it is not "
+               "trimmed: remove it to start afresh).\n"
+            << std::flush;
+  const std::string config_arg = config.string();
+  const std::string prefix = base.string() + "/";
+  std::vector<const char*> argv{"nginx", "-p",          prefix.c_str(), "-c", config_arg.c_str(),
+                                "-g",    "daemon off;", nullptr};
+  ::execvp("nginx", const_cast<char* const*>(argv.data()));
+  const int error = errno;
+  // nginx lives in /usr/sbin, which an account's PATH may lack.
+  ::execv("/usr/sbin/nginx", const_cast<char* const*>(argv.data()));
+  throw std::runtime_error(std::string("cannot run nginx: ") + std::strerror(error) +
+                           " (the kit installs Debian's nginx-light: run ./proctor cache-server)");
+}
+
+fs::path SlurmJob::part_dir(int index) const { return out / "parts" / std::to_string(index); }
+fs::path SlurmJob::merged_dir() const { return out / "class"; }
+fs::path SlurmJob::slurm_dir() const { return out / "slurm"; }
+
+std::string slurm_grade_script(const SlurmJob& job) {
+  std::string out = sbatch_header(job, "proctor-" + job.lab, "part-%a.log");
+  out += "#SBATCH --array=1-" + std::to_string(job.shards) + "\n";
+  out += "#SBATCH --cpus-per-task=" + std::to_string(job.cpus_per_task) + "\n";
+  out += "#SBATCH --time=" + job.time + "\n";
+  out += "# Written by `proctor slurm`: part $SLURM_ARRAY_TASK_ID of " +
+         std::to_string(job.shards) + " of the class.\n";
+  out += "set -euo pipefail\n";
+  out += "cd " + shell_quote(job.kit.string()) + "\n";
+  std::string command = "exec ./proctor grade " + shell_quote(job.lab) + " " +
+                        shell_quote(job.class_dir.string()) + " --out " +
+                        shell_quote((job.out / "parts").string()) +
+                        "/\"$SLURM_ARRAY_TASK_ID\" --shard \"$SLURM_ARRAY_TASK_ID/" +
+                        std::to_string(job.shards) + "\" -j " + std::to_string(job.cpus_per_task);
+  if (!job.remote.cache.empty()) command += " --remote-cache " + shell_quote(job.remote.cache);
+  if (!job.remote.executor.empty())
+    command += " --remote-executor " + shell_quote(job.remote.executor);
+  if (!job.remote.instance_name.empty())
+    command += " --remote-instance-name " + shell_quote(job.remote.instance_name);
+  if (job.accept_weak_isolation) command += " --accept-weak-isolation";
+  return out + command + "\n";
+}
+
+std::string slurm_merge_script(const SlurmJob& job) {
+  std::string out = sbatch_header(job, "proctor-" + job.lab + "-merge", "merge.log");
+  out += "#SBATCH --cpus-per-task=1\n";
+  out += "#SBATCH --time=00:30:00\n";
+  out += "# Written by `proctor slurm`: runs once every part has ended.\n";
+  out += "set -euo pipefail\n";
+  out += "cd " + shell_quote(job.kit.string()) + "\n";
+  out += "exec ./proctor merge " + shell_quote(job.merged_dir().string());
+  for (int index = 1; index <= job.shards; ++index)
+    out += " " + shell_quote(job.part_dir(index).string());
+  return out + "\n";
+}
+
+SlurmSubmission submit_slurm(const SlurmJob& job) {
+  if (run_logged({"sh", "-c", "command -v sbatch"}, fs::current_path(), "/dev/null").code != 0) {
+    throw std::runtime_error(
+        "sbatch is not on PATH: this machine is not a Slurm submit host (--dry-run prints the "
+        "scripts instead)");
+  }
+  fs::create_directories(job.slurm_dir());
+  const fs::path grade_script = job.slurm_dir() / "grade.sbatch";
+  const fs::path merge_script = job.slurm_dir() / "merge.sbatch";
+  write_atomically(grade_script, slurm_grade_script(job));
+  write_atomically(merge_script, slurm_merge_script(job));
+  const fs::path errors = job.slurm_dir() / "sbatch.log";
+  const auto sbatch = [&](std::vector<std::string> argv) {
+    try {
+      std::string said = trimmed(run_output(argv, job.out, errors));
+      // --parsable prints "jobid" or "jobid;cluster".
+      return said.substr(0, said.find(';'));
+    } catch (const std::exception& e) {
+      std::string why = read_file_if_exists(errors).value_or("");
+      throw std::runtime_error("sbatch refused the job: " + trimmed(why.empty() ? e.what() : why));
+    }
+  };
+  SlurmSubmission submitted;
+  submitted.grade_job = sbatch({"sbatch", "--parsable", grade_script.string()});
+  submitted.merge_job =
+      sbatch({"sbatch", "--parsable", "--dependency=afterany:" + submitted.grade_job,
+              merge_script.string()});
+  return submitted;
+}
+
+}  // namespace proctor
