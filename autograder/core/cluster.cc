@@ -160,11 +160,11 @@ std::string slurm_grade_script(const SlurmJob& job) {
          std::to_string(job.shards) + " of the class.\n";
   out += "set -euo pipefail\n";
   out += "cd " + shell_quote(job.kit.string()) + "\n";
-  std::string command = "exec ./proctor grade " + shell_quote(job.lab) + " " +
-                        shell_quote(job.class_dir.string()) + " --out " +
-                        shell_quote((job.out / "parts").string()) +
+  std::string command = "exec ./proctor -j " + std::to_string(job.cpus_per_task) + " grade " +
+                        shell_quote(job.lab) + " " + shell_quote(job.class_dir.string()) +
+                        " --out " + shell_quote((job.out / "parts").string()) +
                         "/\"$SLURM_ARRAY_TASK_ID\" --shard \"$SLURM_ARRAY_TASK_ID/" +
-                        std::to_string(job.shards) + "\" -j " + std::to_string(job.cpus_per_task);
+                        std::to_string(job.shards) + "\"";
   if (!job.remote.cache.empty()) command += " --remote-cache " + shell_quote(job.remote.cache);
   if (!job.remote.executor.empty())
     command += " --remote-executor " + shell_quote(job.remote.executor);

@@ -1189,6 +1189,11 @@ std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& option
            return problems;
          }});
   }
+  checks.push_back(
+      {"a class of lab " + lab.id +
+           " graded as 3 Slurm array tasks against a shared nginx cache and merged equals one "
+           "grade on one host, and leaves nothing running",
+       [&kit, &lab, options] { return check_cluster_grading(kit, lab, options); }});
   return checks;
 }
 

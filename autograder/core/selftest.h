@@ -79,4 +79,15 @@ std::vector<std::string> check_handout_points(const Lab& lab, const std::vector<
 /// the file and what to add.
 std::vector<std::string> check_lab_index(const Kit& kit);
 
+/// Grading beyond one machine, with real parts: a one-node Slurm cluster
+/// (munged, slurmctld, slurmd in the foreground from a generated
+/// slurm.conf) grades a class of at least 60 varied submissions of `lab` as
+/// three array tasks (`proctor slurm`) against a running `proctor
+/// cache-server`; the merged gradebook and summary must equal a single-host
+/// grade's byte for byte, every result must equal its single-host one but
+/// for timings, the tasks must have stored builds in the cache, and nothing
+/// may be left running. @return The problems found.
+std::vector<std::string> check_cluster_grading(const Kit& kit, const Lab& lab,
+                                               const SelftestOptions& options);
+
 }  // namespace proctor

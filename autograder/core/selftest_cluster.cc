@@ -1,0 +1,386 @@
+// The selftest check of grading beyond one machine, with real parts: a
+// single-node Slurm cluster (munged, slurmctld and slurmd from Debian,
+// started here in the foreground from a generated slurm.conf) grades a class
+// as array tasks against a running `proctor cache-server`, merges the parts,
+// and the merged gradebook must be the one a single-host grade writes.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "autograder/core/files.h"
+#include "autograder/core/process.h"
+#include "autograder/core/samples.h"
+#include "autograder/core/selftest.h"
+
+namespace proctor {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Problems = std::vector<std::string>;
+using Clock = std::chrono::steady_clock;
+
+// A port nothing listens on now.
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("no free port");
+  }
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool accepts(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// A daemon run in the foreground for the check's length: SIGTERM, then
+// SIGKILL, to its process group when the check ends, however it ends.
+class Foreground {
+ public:
+  Foreground(const std::vector<std::string>& argv, const fs::path& log)
+      : pid_(start_logged(argv, "/", log)), name_(argv.front()) {}
+  ~Foreground() { stop(); }
+  Foreground(const Foreground&) = delete;
+  Foreground& operator=(const Foreground&) = delete;
+
+  bool running() {
+    if (stopped_) return false;
+    if (auto ended = try_wait(pid_)) {
+      stopped_ = true;
+      return false;
+    }
+    return true;
+  }
+  void stop() {
+    if (stopped_) return;
+    ::kill(-pid_, SIGTERM);
+    for (int tick = 0; tick < 100; ++tick) {  // 10 s to shut down cleanly.
+      if (try_wait(pid_)) {
+        stopped_ = true;
+        ::kill(-pid_, SIGKILL);  // Anything it left in its group.
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ::kill(-pid_, SIGKILL);
+    wait_for(pid_);
+    stopped_ = true;
+  }
+  const std::string& name() const { return name_; }
+
+ private:
+  int pid_;
+  std::string name_;
+  bool stopped_ = false;
+};
+
+std::string slurm_conf(const fs::path& dir, const std::string& host, int controller, int node) {
+  const std::string base = dir.string();
+  std::ostringstream out;
+  out << "# A one-node cluster for proctor selftest.\n"
+      << "ClusterName=proctor\nSlurmctldHost=" << host << "(127.0.0.1)\n"
+      << "SlurmUser=root\nSlurmdUser=root\n"
+      << "AuthType=auth/munge\nCredType=cred/munge\nAuthInfo=socket=" << base
+      << "/munge/munge.sock\n"
+      << "SlurmctldPort=" << controller << "\nSlurmdPort=" << node << "\n"
+      << "StateSaveLocation=" << base << "/state\nSlurmdSpoolDir=" << base << "/spool\n"
+      << "SlurmctldPidFile=" << base << "/slurmctld.pid\nSlurmdPidFile=" << base << "/slurmd.pid\n"
+      << "SlurmctldLogFile=" << base << "/logs/slurmctld.log\nSlurmdLogFile=" << base
+      << "/logs/slurmd.log\n"
+      // No cgroups of Slurm's own: the grader makes the runs' cgroups itself.
+      << "ProctrackType=proctrack/linuxproc\nTaskPlugin=task/none\n"
+      << "JobAcctGatherType=jobacct_gather/none\nAccountingStorageType=accounting_storage/none\n"
+      << "MpiDefault=none\nSchedulerType=sched/backfill\nSelectType=select/cons_tres\n"
+      << "SelectTypeParameters=CR_Core\nReturnToService=2\nInactiveLimit=0\nKillWait=10\n"
+      << "MinJobAge=300\n"
+      // Three one-core tasks at once on this machine, as on three nodes.
+      << "SlurmdParameters=config_overrides\n"
+      << "NodeName=" << host << " NodeAddr=127.0.0.1 CPUs=3 State=UNKNOWN\n"
+      << "PartitionName=grading Nodes=" << host
+      << " Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO\n";
+  return out.str();
+}
+
+// A result as a grade of the same class elsewhere would write it: what
+// differs from machine to machine (timings) taken out.
+json without_timings(json value) {
+  if (value.is_object()) {
+    for (const char* key : {"seconds", "execution_time", "time"}) value.erase(key);
+    for (auto& [key, item] : value.items()) item = without_timings(item);
+  } else if (value.is_array()) {
+    for (auto& item : value) item = without_timings(item);
+  }
+  return value;
+}
+
+std::string tail_of(const fs::path& file, std::size_t lines) {
+  const std::string text = read_file_if_exists(file).value_or("(no " + file.string() + ")");
+  std::size_t at = text.size();
+  for (std::size_t n = 0; n <= lines && at != std::string::npos && at > 0; ++n)
+    at = text.rfind('\n', at - 1);
+  return at == std::string::npos ? text : text.substr(at + 1);
+}
+
+// Copies a sample (folder or archive) into the class as `id`, its sources
+// made distinct by `mark` so that they are built afresh and uploaded.
+void put_submission(const fs::path& from, const fs::path& klass, const std::string& id,
+                    const Lab& lab, const std::string& mark) {
+  if (fs::is_regular_file(from)) {
+    const std::string name = from.filename().string();
+    fs::copy_file(from, klass / (id + name.substr(name.find('.'))));
+    return;
+  }
+  fs::copy(from, klass / id, fs::copy_options::recursive);
+  for (const auto& file : lab.student_files) {
+    const fs::path source = klass / id / file;
+    if (fs::exists(source)) std::ofstream(source, std::ios::app) << "\n// " << mark << "\n";
+  }
+}
+
+}  // namespace
+
+Problems check_cluster_grading(const Kit& kit, const Lab& lab, const SelftestOptions& options) {
+  const fs::path work = fs::absolute(options.scratch / "cluster");
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  for (const char* sub : {"munge", "state", "spool", "logs", "class"})
+    fs::create_directories(work / sub);
+  fs::permissions(work / "munge", fs::perms::owner_all, ec);
+  const fs::path klass = work / "class";
+  const fs::path logs = work / "logs";
+
+  // The class: every sample once but two that wait out a deadline in most
+  // of their tests (the samples check grades them), then distinct copies of
+  // the skeleton and, one in four, of a correct solution, up to 60 students.
+  const std::set<std::string> slow{"fd_leak", "deadline_sleeps_limit"};
+  const std::string mark =
+      "cluster selftest " + std::to_string(std::random_device{}()) + std::to_string(::getpid());
+  std::vector<fs::path> correct;
+  int students = 0;
+  for (const auto& sample : materialize_samples(kit, lab)) {
+    if (sample.correct) correct.push_back(sample.submission.path);
+    if (slow.count(sample.name)) continue;
+    char id[16];
+    std::snprintf(id, sizeof id, "s%02d-", students++);
+    put_submission(sample.submission.path, klass, id + sample.name, lab, mark);
+  }
+  for (int copy = 0; students < 60; ++copy) {
+    char id[16];
+    std::snprintf(id, sizeof id, "c%02d", students++);
+    const fs::path from = copy % 4 == 3 && !correct.empty()
+                              ? correct[static_cast<std::size_t>(copy / 4) % correct.size()]
+                              : lab.skeleton_dir;
+    put_submission(from, klass, id, lab, mark + " copy " + std::to_string(copy));
+  }
+
+  // The cache server and the cluster, in the foreground. nginx's workers
+  // run as www-data, which may not reach into the kit (under /root, say):
+  // the cache lives in a folder of its own under /tmp.
+  char cache_template[] = "/tmp/proctor-cluster-cache-XXXXXX";
+  if (::mkdtemp(cache_template) == nullptr) return {"cannot make a folder under /tmp"};
+  const fs::path cache_dir = cache_template;
+  fs::permissions(cache_dir, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
+                  ec);
+  struct RemoveAtEnd {
+    fs::path dir;
+    ~RemoveAtEnd() {
+      std::error_code ignored;
+      fs::remove_all(dir, ignored);
+    }
+  } remove_cache{cache_dir};
+  const int cache_port = free_port();
+  Foreground cache({(kit.root() / "proctor").string(), "cache-server", "--port",
+                    std::to_string(cache_port), "--dir", cache_dir.string()},
+                   logs / "cache-server.log");
+  {
+    std::ofstream key(work / "munge" / "munge.key", std::ios::binary);
+    std::random_device random;
+    for (int i = 0; i < 1024; ++i) key.put(static_cast<char>(random()));
+  }
+  fs::permissions(work / "munge" / "munge.key", fs::perms::owner_read, ec);
+  const std::string socket = (work / "munge" / "munge.sock").string();
+  Foreground munged(
+      {"munged", "--foreground", "--force", "--key-file=" + (work / "munge" / "munge.key").string(),
+       "--socket=" + socket, "--pid-file=" + (work / "munge" / "munged.pid").string(),
+       "--log-file=" + (logs / "munged.log").string(),
+       "--seed-file=" + (work / "munge" / "seed").string()},
+      logs / "munged.out");
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::string short_host = host;
+  short_host = short_host.substr(0, short_host.find('.'));
+  const fs::path conf = work / "slurm.conf";
+  const int controller_port = free_port();
+  int node_port = free_port();
+  while (node_port == controller_port || node_port == cache_port) node_port = free_port();
+  write_atomically(conf, slurm_conf(work, short_host, controller_port, node_port));
+  for (int tick = 0; tick < 100 && !fs::exists(socket); ++tick)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Foreground controller({"slurmctld", "-D", "-f", conf.string()}, logs / "slurmctld.out");
+  Foreground node({"slurmd", "-D", "-f", conf.string()}, logs / "slurmd.out");
+  const std::string slurm_env = "SLURM_CONF=" + conf.string();
+  const auto slurm_says = [&](std::vector<std::string> argv) {
+    argv.insert(argv.begin(), {"env", slurm_env});
+    try {
+      return run_output(argv, work, logs / "slurm-commands.log");
+    } catch (const std::exception&) {
+      return std::string();
+    }
+  };
+  bool ready = false;
+  for (int tick = 0; tick < 60 && !ready; ++tick) {
+    ready = slurm_says({"sinfo", "-h", "-o", "%T"}).rfind("idle", 0) == 0 && accepts(cache_port);
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  for (Foreground* daemon : {&cache, &munged, &controller, &node}) {
+    if (!daemon->running()) {
+      return {daemon->name() + " ended at start; see the logs in " + logs.string()};
+    }
+  }
+  if (!ready) {
+    return {"the one-node cluster or the cache server did not come up in 30 s: " +
+            tail_of(logs / "slurmctld.log", 5) + tail_of(logs / "slurmd.log", 5)};
+  }
+
+  // The instructor's command, as on a cluster.
+  Problems problems;
+  const fs::path out = work / "graded";
+  const auto started = Clock::now();
+  const std::string cache_url = "http://127.0.0.1:" + std::to_string(cache_port);
+  const Exit submitted = run_logged(
+      {"env", slurm_env, (kit.root() / "proctor").string(), "slurm", lab.number, klass.string(),
+       "--out", out.string(), "--shards", "3", "--cpus-per-task", "1", "--remote-cache", cache_url},
+      kit.root(), logs / "proctor-slurm.log");
+  if (!submitted.ok()) {
+    return {"proctor slurm ended with " + submitted.describe() + ": " +
+            tail_of(logs / "proctor-slurm.log", 5)};
+  }
+  bool finished = false;
+  while (!finished && Clock::now() - started < std::chrono::minutes(25)) {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    finished =
+        slurm_says({"squeue", "-h", "-o", "%i"}).empty() && fs::exists(out / "slurm" / "merge.log");
+  }
+  const double cluster_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  if (!finished) problems.push_back("the Slurm jobs did not end within 25 minutes");
+  if (!fs::exists(out / "class" / "gradebook.csv")) {
+    problems.push_back("no merged gradebook; the merge job said: " +
+                       tail_of(out / "slurm" / "merge.log", 6));
+    for (int part = 1; part <= 3; ++part) {
+      problems.push_back("part " + std::to_string(part) + " said: " +
+                         tail_of(out / "slurm" / ("part-" + std::to_string(part) + ".log"), 6));
+    }
+    return problems;
+  }
+
+  // Every daemon stopped, and nothing of the check left running.
+  for (Foreground* daemon : {&node, &controller, &munged, &cache}) daemon->stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (pid_t pid : process_ids()) {
+    const std::string cmdline =
+        read_file_if_exists("/proc/" + std::to_string(pid) + "/cmdline").value_or("");
+    if (pid != ::getpid() && (cmdline.find(work.string()) != std::string::npos ||
+                              cmdline.find(cache_dir.string()) != std::string::npos)) {
+      std::string shown = cmdline;
+      std::replace(shown.begin(), shown.end(), '\0', ' ');
+      problems.push_back("left running after the cluster stopped: pid " + std::to_string(pid) +
+                         " " + shown);
+    }
+  }
+
+  // The same class on one host, as one grade.
+  const auto single_started = Clock::now();
+  const fs::path single = work / "single";
+  const Exit graded = run_logged({(kit.root() / "proctor").string(), "grade", lab.number,
+                                  klass.string(), "--out", single.string()},
+                                 kit.root(), logs / "single-host.log");
+  const double single_seconds =
+      std::chrono::duration<double>(Clock::now() - single_started).count();
+  if (!graded.ok()) {
+    problems.push_back("the single-host grade ended with " + graded.describe() + "; see " +
+                       (logs / "single-host.log").string());
+    return problems;
+  }
+  for (const char* file : {"gradebook.csv", "summary.txt"}) {
+    if (read_file_if_exists(out / "class" / file) != read_file_if_exists(single / file)) {
+      problems.push_back(std::string(file) +
+                         " of the merged parts differs from the single-host "
+                         "grade's: diff " +
+                         (out / "class" / file).string() + " " + (single / file).string());
+    }
+  }
+  int compared = 0;
+  for (const auto& entry : fs::directory_iterator(single)) {
+    const fs::path record = entry.path() / "result.json";
+    if (!fs::exists(record)) continue;
+    ++compared;
+    const fs::path merged = out / "class" / entry.path().filename() / "result.json";
+    const auto merged_text = read_file_if_exists(merged);
+    if (!merged_text || without_timings(json::parse(*merged_text)) !=
+                            without_timings(json::parse(read_file(record)))) {
+      problems.push_back(entry.path().filename().string() +
+                         ": its merged result differs from the single-host one beyond timings");
+    }
+  }
+  if (compared < 60) {
+    problems.push_back("the single-host grade has " + std::to_string(compared) +
+                       " students, not the class's " + std::to_string(students));
+  }
+
+  // The tasks built through the cache: action results and outputs stored.
+  int stored_results = 0;
+  int stored_outputs = 0;
+  int lookups = 0;
+  std::istringstream access(read_file_if_exists(cache_dir / "access.log").value_or(""));
+  for (std::string line; std::getline(access, line);) {
+    const bool stored =
+        line.find("\" 201 ") != std::string::npos || line.find("\" 204 ") != std::string::npos;
+    stored_results += stored && line.find("\"PUT /ac/") != std::string::npos;
+    stored_outputs += stored && line.find("\"PUT /cas/") != std::string::npos;
+    lookups += line.find("\"GET /ac/") != std::string::npos;
+  }
+  // Each of ~50 submissions that build compiles once and links twice.
+  if (stored_results < 60 || stored_outputs < 60 || lookups < 60) {
+    problems.push_back("the array tasks barely used the cache: " + std::to_string(lookups) +
+                       " lookups, " + std::to_string(stored_results) + " action results and " +
+                       std::to_string(stored_outputs) + " outputs stored (see " +
+                       (cache_dir / "access.log").string() + ")");
+  }
+  char figures[320];
+  std::snprintf(figures, sizeof figures,
+                "%d students of lab %s: 3 Slurm array tasks and the merge in %.0f s (cache: %d "
+                "lookups, %d action results and %d outputs stored), one host in %.0f s; merged "
+                "gradebook identical",
+                compared, lab.id.c_str(), cluster_seconds, lookups, stored_results, stored_outputs,
+                single_seconds);
+  options.say(figures);
+  return problems;
+}
+
+}  // namespace proctor
