@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -118,6 +119,19 @@ void exec_cache_server(const fs::path& dir, int port) {
     if (account == nullptr) account = ::getpwnam("nobody");
     if (account == nullptr) throw std::runtime_error("no www-data or nobody account for nginx");
     user = account->pw_name;
+    // The workers must reach the folder: every folder above it open to
+    // other accounts (or theirs).
+    for (fs::path up = base; !up.empty(); up = up.parent_path()) {
+      struct stat info {};
+      if (::stat(up.c_str(), &info) == 0 && (info.st_mode & S_IXOTH) == 0 &&
+          info.st_uid != account->pw_uid) {
+        throw std::runtime_error("nginx's workers run as " + user + ", who cannot reach " +
+                                 base.string() + ": " + up.string() +
+                                 " is closed to other accounts; choose --dir under /srv or "
+                                 "/var/cache");
+      }
+      if (up == up.root_path()) break;
+    }
     // What nginx stores below them is its workers' already.
     for (const char* sub : {"data", "tmp"}) {
       if (::chown((base / sub).c_str(), account->pw_uid, account->pw_gid) != 0) {

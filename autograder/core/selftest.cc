@@ -850,7 +850,8 @@ Problems release_structure(const Kit& kit, const fs::path& out, const SelftestOp
     }
   }
   Ran help = run_proctor(out, {"--help"}, out.parent_path() / "release-logs" / "help.log");
-  for (const char* command : {"grade", "demo", "release", "export-gradescope"}) {
+  for (const char* command :
+       {"grade", "demo", "release", "export-gradescope", "merge", "cache-server", "slurm"}) {
     if (contains(help.output, std::string("\n  ") + command + " ")) {
       problems.push_back("the student kit offers '" + std::string(command) +
                          "', which cannot work there");
@@ -1078,7 +1079,8 @@ std::string selftest_scope(const Kit& kit) {
   }
   return "This is the instructor's kit: selftest checks the kit's unit tests, the pass/fail "
          "invariant of every lab, the samples, the docs, the bench, the student kit, the "
-         "Gradescope autograder and the journeys of students and instructors.";
+         "Gradescope autograder, the journeys of students and instructors, and grading on a "
+         "Slurm cluster with a shared cache.";
 }
 
 std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& options) {
