@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -147,6 +148,37 @@ int merge(const Kit& kit, const fs::path& out, const std::vector<fs::path>& part
 
 int cache_server(const fs::path& dir, int port) {
   exec_cache_server(dir, port);  // Returns only by throwing.
+}
+
+namespace {
+volatile std::sig_atomic_t stop_requested = 0;
+void request_stop(int) { stop_requested = 1; }
+}  // namespace
+
+int local_cluster(const fs::path& dir, int cpus) {
+  // A flag, not a blocked signal: a blocked signal would stay blocked in the
+  // daemons started below, past their exec.
+  struct sigaction action {};
+  action.sa_handler = request_stop;
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  LocalCluster cluster(dir, cpus);
+  std::cout << "A one-node Slurm cluster runs here, offering " << cpus
+            << " CPU(s) (its files and logs in " << fs::absolute(dir).string()
+            << ").\nIn another shell:\n  export SLURM_CONF=" << cluster.conf().string()
+            << "\n  ./proctor slurm LAB CLASS --out OUT --shards " << cpus
+            << " --cpus-per-task 1\n  squeue\nCtrl-C stops it.\n"
+            << std::flush;
+  while (stop_requested == 0) {
+    if (const std::string ended = cluster.ended(); !ended.empty()) {
+      cluster.stop();
+      throw std::runtime_error(ended + " ended; its log is in " + (dir / "logs").string());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  cluster.stop();
+  std::cout << "Stopped the cluster.\n";
+  return 0;
 }
 
 int slurm(const Kit& kit, SlurmJob job, bool dry_run) {

@@ -61,6 +61,11 @@ int cache_server(const std::filesystem::path& dir, int port);
 /// array job and its merge, or prints both scripts with `dry_run`.
 int slurm(const Kit& kit, SlurmJob job, bool dry_run);
 
+/// `proctor local-cluster [--dir D] [--cpus N]`: a one-node Slurm cluster
+/// on this machine (LocalCluster) until Ctrl-C or SIGTERM, to try `proctor
+/// slurm` before a real cluster.
+int local_cluster(const std::filesystem::path& dir, int cpus);
+
 /// `proctor check LAB`: public tests against the student's own work tree.
 int check(const Kit& kit, const std::string& lab, const Common& common);
 

@@ -57,9 +57,11 @@ int main(int argc, char** argv) {
   CLI::App* merge = nullptr;
   CLI::App* cache_server = nullptr;
   CLI::App* slurm = nullptr;
+  CLI::App* local_cluster = nullptr;
+  int cpus = 3;
   std::vector<std::string> parts;
   int port = 9090;
-  std::string cache_dir;
+  std::string service_dir;
   proctor::SlurmJob slurm_job;
   bool dry_run = false;
   // The remote build flags grade and slurm both take.
@@ -102,7 +104,7 @@ int main(int argc, char** argv) {
     cache_server = app.add_subcommand("cache-server",
                                       "serve a shared Bazel cache with nginx, in the foreground");
     cache_server->add_option("--port", port, "port to listen on (default 9090)");
-    cache_server->add_option("--dir", cache_dir,
+    cache_server->add_option("--dir", service_dir,
                              "where the cache is stored (default: out/cache-server)");
 
     slurm = app.add_subcommand("slurm",
@@ -126,6 +128,13 @@ int main(int argc, char** argv) {
                     "passed to every task's grade");
     slurm->add_flag("--dry-run", dry_run, "print the scripts; submit nothing");
     add_remote(slurm, slurm_job.remote);
+
+    local_cluster = app.add_subcommand(
+        "local-cluster", "run a one-node Slurm cluster here, to try proctor slurm (needs root)");
+    local_cluster->add_option("--dir", service_dir,
+                              "its configuration, state and logs (default: out/local-cluster)");
+    local_cluster->add_option("--cpus", cpus, "CPUs the node offers (default 3)")
+        ->check(CLI::Range(1, 1024));
   }
 
   auto* check =
@@ -199,9 +208,13 @@ int main(int argc, char** argv) {
     }
     if (cache_server != nullptr && *cache_server) {
       return proctor::cli::cache_server(
-          cache_dir.empty() ? kit->root() / "out" / "cache-server" : fs::path(cache_dir), port);
+          service_dir.empty() ? kit->root() / "out" / "cache-server" : fs::path(service_dir), port);
     }
     if (slurm != nullptr && *slurm) return proctor::cli::slurm(*kit, slurm_job, dry_run);
+    if (local_cluster != nullptr && *local_cluster) {
+      return proctor::cli::local_cluster(
+          service_dir.empty() ? kit->root() / "out" / "local-cluster" : fs::path(service_dir), cpus);
+    }
     if (*check) return proctor::cli::check(*kit, lab, common);
     if (*docs) return proctor::cli::docs(*kit);
     if (*doctor) return proctor::cli::doctor();

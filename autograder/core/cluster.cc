@@ -7,11 +7,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <random>
+#include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "autograder/core/files.h"
 #include "autograder/core/process.h"
@@ -159,6 +166,160 @@ void exec_cache_server(const fs::path& dir, int port) {
   ::execv("/usr/sbin/nginx", const_cast<char* const*>(argv.data()));
   throw std::runtime_error(std::string("cannot run nginx: ") + std::strerror(error) +
                            " (the kit installs Debian's nginx-light: run ./proctor cache-server)");
+}
+
+Daemon::Daemon(const std::vector<std::string>& argv, const fs::path& log)
+    : pid_(start_logged(argv, "/", log)), name_(argv.front()) {}
+
+bool Daemon::running() {
+  if (stopped_) return false;
+  if (try_wait(pid_)) stopped_ = true;
+  return !stopped_;
+}
+
+void Daemon::stop() {
+  if (stopped_) return;
+  ::kill(-pid_, SIGTERM);
+  for (int tick = 0; tick < 100; ++tick) {  // 10 s to shut down cleanly.
+    if (try_wait(pid_)) {
+      stopped_ = true;
+      ::kill(-pid_, SIGKILL);  // Anything it left in its group.
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ::kill(-pid_, SIGKILL);
+  wait_for(pid_);
+  stopped_ = true;
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("the kernel gives no free port");
+  }
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+namespace {
+
+std::string local_slurm_conf(const fs::path& dir, const std::string& host, int controller, int node,
+                             int cpus) {
+  const std::string base = dir.string();
+  std::ostringstream out;
+  out << "# A one-node cluster on this machine: written by proctor, rewritten at every start.\n"
+      << "ClusterName=proctor\nSlurmctldHost=" << host << "(127.0.0.1)\n"
+      << "SlurmUser=root\nSlurmdUser=root\n"
+      << "AuthType=auth/munge\nCredType=cred/munge\nAuthInfo=socket=" << base
+      << "/munge/munge.sock\n"
+      << "SlurmctldPort=" << controller << "\nSlurmdPort=" << node << "\n"
+      << "StateSaveLocation=" << base << "/state\nSlurmdSpoolDir=" << base << "/spool\n"
+      << "SlurmctldPidFile=" << base << "/slurmctld.pid\nSlurmdPidFile=" << base << "/slurmd.pid\n"
+      << "SlurmctldLogFile=" << base << "/logs/slurmctld.log\nSlurmdLogFile=" << base
+      << "/logs/slurmd.log\n"
+      // No cgroups of Slurm's own: the grader makes its runs' cgroups itself.
+      << "ProctrackType=proctrack/linuxproc\nTaskPlugin=task/none\n"
+      << "JobAcctGatherType=jobacct_gather/none\nAccountingStorageType=accounting_storage/none\n"
+      << "MpiDefault=none\nSchedulerType=sched/backfill\nSelectType=select/cons_tres\n"
+      << "SelectTypeParameters=CR_Core\nReturnToService=2\nInactiveLimit=0\nKillWait=10\n"
+      << "MinJobAge=300\n"
+      // The node offers what the conf says, not what the machine has.
+      << "SlurmdParameters=config_overrides\n"
+      << "NodeName=" << host << " NodeAddr=127.0.0.1 CPUs=" << cpus << " State=UNKNOWN\n"
+      << "PartitionName=grading Nodes=" << host
+      << " Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO\n";
+  return out.str();
+}
+
+}  // namespace
+
+LocalCluster::LocalCluster(const fs::path& dir, int cpus)
+    : dir_(fs::absolute(dir).lexically_normal()), conf_(dir_ / "slurm.conf") {
+  if (::geteuid() != 0) throw std::runtime_error("a local Slurm cluster needs root");
+  std::error_code ec;
+  for (const char* sub : {"state", "spool", "logs"}) fs::remove_all(dir_ / sub, ec);
+  for (const char* sub : {"munge", "state", "spool", "logs"}) fs::create_directories(dir_ / sub);
+  const fs::path logs = dir_ / "logs";
+  // munged wants its key private, and its own.
+  fs::permissions(dir_ / "munge", fs::perms::owner_all);
+  const fs::path key = dir_ / "munge" / "munge.key";
+  fs::remove(key, ec);
+  {
+    std::ofstream out(key, std::ios::binary);
+    std::random_device random;
+    for (int i = 0; i < 1024; ++i) out.put(static_cast<char>(random()));
+  }
+  fs::permissions(key, fs::perms::owner_read);
+  const std::string socket = (dir_ / "munge" / "munge.sock").string();
+  munged_ = std::make_unique<Daemon>(
+      std::vector<std::string>{"munged", "--foreground", "--force", "--key-file=" + key.string(),
+                               "--socket=" + socket,
+                               "--pid-file=" + (dir_ / "munge" / "munged.pid").string(),
+                               "--log-file=" + (logs / "munged.log").string(),
+                               "--seed-file=" + (dir_ / "munge" / "seed").string()},
+      logs / "munged.out");
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::string short_host = host;
+  short_host = short_host.substr(0, short_host.find('.'));
+  const int controller_port = free_port();
+  int node_port = free_port();
+  while (node_port == controller_port) node_port = free_port();
+  write_atomically(conf_, local_slurm_conf(dir_, short_host, controller_port, node_port, cpus));
+  for (int tick = 0; tick < 100 && !fs::exists(socket) && munged_->running(); ++tick)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  controller_ = std::make_unique<Daemon>(
+      std::vector<std::string>{"slurmctld", "-D", "-f", conf_.string()}, logs / "slurmctld.out");
+  node_ = std::make_unique<Daemon>(std::vector<std::string>{"slurmd", "-D", "-f", conf_.string()},
+                                   logs / "slurmd.out");
+  bool idle = false;
+  for (int tick = 0; tick < 60 && !idle; ++tick) {
+    for (Daemon* daemon : {munged_.get(), controller_.get(), node_.get()}) {
+      if (!daemon->running()) {
+        stop();
+        throw std::runtime_error(
+            daemon->name() + " ended at start: " + last_lines(logs / (daemon->name() + ".out"), 4) +
+            "(logs in " + logs.string() + ")");
+      }
+    }
+    idle = ask({"sinfo", "-h", "-o", "%T"}).rfind("idle", 0) == 0;
+    if (!idle) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (!idle) {
+    stop();
+    throw std::runtime_error(
+        "the node did not come up in 30 s: " + last_lines(logs / "slurmctld.log", 4) +
+        last_lines(logs / "slurmd.log", 4));
+  }
+}
+
+std::string LocalCluster::ask(std::vector<std::string> argv) const {
+  argv.insert(argv.begin(), {"env", "SLURM_CONF=" + conf_.string()});
+  try {
+    return run_output(argv, dir_, dir_ / "logs" / "commands.log");
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+std::string LocalCluster::ended() {
+  for (Daemon* daemon : {munged_.get(), controller_.get(), node_.get()}) {
+    if (daemon != nullptr && !daemon->running()) return daemon->name();
+  }
+  return "";
+}
+
+void LocalCluster::stop() {
+  for (auto* daemon : {&node_, &controller_, &munged_}) {
+    if (*daemon) (*daemon)->stop();
+  }
 }
 
 fs::path SlurmJob::part_dir(int index) const { return out / "parts" / std::to_string(index); }

@@ -7,6 +7,7 @@
 /// @ingroup grader
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,68 @@ struct SlurmSubmission {
 /// @throws std::runtime_error if sbatch is missing or refuses a job (its
 ///         words included).
 SlurmSubmission submit_slurm(const SlurmJob& job);
+
+/// A program run in the foreground of a check or command, in a process
+/// group of its own: stopped (SIGTERM, then SIGKILL after 10 s, to the
+/// whole group) when the object goes, however the caller ends.
+class Daemon {
+ public:
+  /// Starts `argv`, its output to `log`.
+  /// @throws std::system_error if it cannot be started.
+  Daemon(const std::vector<std::string>& argv, const std::filesystem::path& log);
+  ~Daemon() { stop(); }
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  /// False once it has ended (by itself or by stop()).
+  bool running();
+  /// Stops it and everything in its group; waits for it.
+  void stop();
+  /// The program's name, for messages.
+  const std::string& name() const { return name_; }
+
+ private:
+  int pid_;
+  std::string name_;
+  bool stopped_ = false;
+};
+
+/// A port nothing on this machine listens on now.
+/// @throws std::runtime_error if the kernel gives none.
+int free_port();
+
+/// A Slurm cluster of one node on this machine, for trying `proctor slurm`
+/// before a real cluster, and for selftest: munged with a key of its own,
+/// slurmctld and slurmd from Debian, all in the foreground, configured by
+/// a slurm.conf written under `dir` (state, spool, logs and the munge socket
+/// there too; free ports). The node offers `cpus` CPUs whatever the machine
+/// has, so that that many one-CPU tasks run at once. Jobs run as the
+/// submitting account, with no cgroups of Slurm's own. Needs root.
+class LocalCluster {
+ public:
+  /// Starts the three daemons and waits (up to 30 s) for the node to be idle.
+  /// @throws std::runtime_error naming the daemon that ended, or the logs'
+  ///         last lines when the node does not come up.
+  LocalCluster(const std::filesystem::path& dir, int cpus);
+
+  /// Where its slurm.conf is: Slurm's commands find the cluster with
+  /// `SLURM_CONF` set to it.
+  const std::filesystem::path& conf() const { return conf_; }
+  /// Runs a Slurm command (`squeue -h`, ...) against this cluster.
+  /// @return Its standard output, or nothing if it failed.
+  std::string ask(std::vector<std::string> argv) const;
+  /// The daemon that has ended, or empty while all three run.
+  std::string ended();
+  /// Stops slurmd, slurmctld and munged, in that order.
+  void stop();
+
+ private:
+  std::filesystem::path dir_;
+  std::filesystem::path conf_;
+  std::unique_ptr<Daemon> munged_;
+  std::unique_ptr<Daemon> controller_;
+  std::unique_ptr<Daemon> node_;
+};
 
 /// `text` quoted for a POSIX shell: itself when it is made of safe
 /// characters only, else in single quotes.

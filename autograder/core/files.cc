@@ -102,6 +102,23 @@ std::string Digest::hex() {
   return out;
 }
 
+std::string last_lines(const fs::path& path, std::size_t count) {
+  std::optional<std::string> text;
+  try {
+    text = read_file_if_exists(path);
+  } catch (const std::exception& e) {
+    return std::string(e.what()) + "\n";
+  }
+  if (!text) return "(" + path.string() + " does not exist)\n";
+  std::size_t at = text->size();
+  if (at > 0 && (*text)[at - 1] == '\n') --at;
+  for (std::size_t n = 0; n < count && at > 0; ++n) {
+    const auto newline = text->rfind('\n', at - 1);
+    at = newline == std::string::npos ? 0 : newline;
+  }
+  return text->substr(at == 0 ? 0 : at + 1);
+}
+
 FileLock::FileLock(const fs::path& path, const std::function<void()>& on_wait) {
   fs::create_directories(path.parent_path());
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);

@@ -20,6 +20,10 @@ std::string read_file(const std::filesystem::path& path);
 /// @throws std::runtime_error when it exists but cannot be read.
 std::optional<std::string> read_file_if_exists(const std::filesystem::path& path);
 
+/// The last `count` lines of a log, or a line saying it does not exist:
+/// what an error message quotes of a program that failed.
+std::string last_lines(const std::filesystem::path& path, std::size_t count);
+
 /// Writes `text` to `path` atomically: a temporary file in the same folder,
 /// flushed, then renamed into place. A reader sees the old file or the whole
 /// new one, never a part. Creates the parent folders.

@@ -14,11 +14,13 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
 #include <thread>
 
+#include "autograder/core/cluster.h"
 #include "autograder/core/files.h"
 #include "autograder/core/process.h"
 #include "autograder/core/samples.h"
@@ -32,22 +34,6 @@ using nlohmann::json;
 using Problems = std::vector<std::string>;
 using Clock = std::chrono::steady_clock;
 
-// A port nothing listens on now.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof address;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("no free port");
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 bool accepts(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
@@ -57,74 +43,6 @@ bool accepts(int port) {
   const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
   ::close(fd);
   return ok;
-}
-
-// A daemon run in the foreground for the check's length: SIGTERM, then
-// SIGKILL, to its process group when the check ends, however it ends.
-class Foreground {
- public:
-  Foreground(const std::vector<std::string>& argv, const fs::path& log)
-      : pid_(start_logged(argv, "/", log)), name_(argv.front()) {}
-  ~Foreground() { stop(); }
-  Foreground(const Foreground&) = delete;
-  Foreground& operator=(const Foreground&) = delete;
-
-  bool running() {
-    if (stopped_) return false;
-    if (auto ended = try_wait(pid_)) {
-      stopped_ = true;
-      return false;
-    }
-    return true;
-  }
-  void stop() {
-    if (stopped_) return;
-    ::kill(-pid_, SIGTERM);
-    for (int tick = 0; tick < 100; ++tick) {  // 10 s to shut down cleanly.
-      if (try_wait(pid_)) {
-        stopped_ = true;
-        ::kill(-pid_, SIGKILL);  // Anything it left in its group.
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ::kill(-pid_, SIGKILL);
-    wait_for(pid_);
-    stopped_ = true;
-  }
-  const std::string& name() const { return name_; }
-
- private:
-  int pid_;
-  std::string name_;
-  bool stopped_ = false;
-};
-
-std::string slurm_conf(const fs::path& dir, const std::string& host, int controller, int node) {
-  const std::string base = dir.string();
-  std::ostringstream out;
-  out << "# A one-node cluster for proctor selftest.\n"
-      << "ClusterName=proctor\nSlurmctldHost=" << host << "(127.0.0.1)\n"
-      << "SlurmUser=root\nSlurmdUser=root\n"
-      << "AuthType=auth/munge\nCredType=cred/munge\nAuthInfo=socket=" << base
-      << "/munge/munge.sock\n"
-      << "SlurmctldPort=" << controller << "\nSlurmdPort=" << node << "\n"
-      << "StateSaveLocation=" << base << "/state\nSlurmdSpoolDir=" << base << "/spool\n"
-      << "SlurmctldPidFile=" << base << "/slurmctld.pid\nSlurmdPidFile=" << base << "/slurmd.pid\n"
-      << "SlurmctldLogFile=" << base << "/logs/slurmctld.log\nSlurmdLogFile=" << base
-      << "/logs/slurmd.log\n"
-      // No cgroups of Slurm's own: the grader makes the runs' cgroups itself.
-      << "ProctrackType=proctrack/linuxproc\nTaskPlugin=task/none\n"
-      << "JobAcctGatherType=jobacct_gather/none\nAccountingStorageType=accounting_storage/none\n"
-      << "MpiDefault=none\nSchedulerType=sched/backfill\nSelectType=select/cons_tres\n"
-      << "SelectTypeParameters=CR_Core\nReturnToService=2\nInactiveLimit=0\nKillWait=10\n"
-      << "MinJobAge=300\n"
-      // Three one-core tasks at once on this machine, as on three nodes.
-      << "SlurmdParameters=config_overrides\n"
-      << "NodeName=" << host << " NodeAddr=127.0.0.1 CPUs=3 State=UNKNOWN\n"
-      << "PartitionName=grading Nodes=" << host
-      << " Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO\n";
-  return out.str();
 }
 
 // A result as a grade of the same class elsewhere would write it: what
@@ -137,14 +55,6 @@ json without_timings(json value) {
     for (auto& item : value) item = without_timings(item);
   }
   return value;
-}
-
-std::string tail_of(const fs::path& file, std::size_t lines) {
-  const std::string text = read_file_if_exists(file).value_or("(no " + file.string() + ")");
-  std::size_t at = text.size();
-  for (std::size_t n = 0; n <= lines && at != std::string::npos && at > 0; ++n)
-    at = text.rfind('\n', at - 1);
-  return at == std::string::npos ? text : text.substr(at + 1);
 }
 
 // Copies a sample (folder or archive) into the class as `id`, its sources
@@ -169,9 +79,7 @@ Problems check_cluster_grading(const Kit& kit, const Lab& lab, const SelftestOpt
   const fs::path work = fs::absolute(options.scratch / "cluster");
   std::error_code ec;
   fs::remove_all(work, ec);
-  for (const char* sub : {"munge", "state", "spool", "logs", "class"})
-    fs::create_directories(work / sub);
-  fs::permissions(work / "munge", fs::perms::owner_all, ec);
+  for (const char* sub : {"logs", "class"}) fs::create_directories(work / sub);
   const fs::path klass = work / "class";
   const fs::path logs = work / "logs";
 
@@ -215,57 +123,20 @@ Problems check_cluster_grading(const Kit& kit, const Lab& lab, const SelftestOpt
     }
   } remove_cache{cache_dir};
   const int cache_port = free_port();
-  Foreground cache({(kit.root() / "proctor").string(), "cache-server", "--port",
-                    std::to_string(cache_port), "--dir", cache_dir.string()},
-                   logs / "cache-server.log");
-  {
-    std::ofstream key(work / "munge" / "munge.key", std::ios::binary);
-    std::random_device random;
-    for (int i = 0; i < 1024; ++i) key.put(static_cast<char>(random()));
+  Daemon cache({(kit.root() / "proctor").string(), "cache-server", "--port",
+                std::to_string(cache_port), "--dir", cache_dir.string()},
+               logs / "cache-server.log");
+  std::optional<LocalCluster> cluster;
+  try {
+    cluster.emplace(work / "slurm", 3);  // Three one-core tasks at once, as on three nodes.
+  } catch (const std::exception& e) {
+    return {std::string("the one-node cluster did not start: ") + e.what()};
   }
-  fs::permissions(work / "munge" / "munge.key", fs::perms::owner_read, ec);
-  const std::string socket = (work / "munge" / "munge.sock").string();
-  Foreground munged(
-      {"munged", "--foreground", "--force", "--key-file=" + (work / "munge" / "munge.key").string(),
-       "--socket=" + socket, "--pid-file=" + (work / "munge" / "munged.pid").string(),
-       "--log-file=" + (logs / "munged.log").string(),
-       "--seed-file=" + (work / "munge" / "seed").string()},
-      logs / "munged.out");
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  std::string short_host = host;
-  short_host = short_host.substr(0, short_host.find('.'));
-  const fs::path conf = work / "slurm.conf";
-  const int controller_port = free_port();
-  int node_port = free_port();
-  while (node_port == controller_port || node_port == cache_port) node_port = free_port();
-  write_atomically(conf, slurm_conf(work, short_host, controller_port, node_port));
-  for (int tick = 0; tick < 100 && !fs::exists(socket); ++tick)
+  for (int tick = 0; tick < 100 && !accepts(cache_port) && cache.running(); ++tick)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  Foreground controller({"slurmctld", "-D", "-f", conf.string()}, logs / "slurmctld.out");
-  Foreground node({"slurmd", "-D", "-f", conf.string()}, logs / "slurmd.out");
-  const std::string slurm_env = "SLURM_CONF=" + conf.string();
-  const auto slurm_says = [&](std::vector<std::string> argv) {
-    argv.insert(argv.begin(), {"env", slurm_env});
-    try {
-      return run_output(argv, work, logs / "slurm-commands.log");
-    } catch (const std::exception&) {
-      return std::string();
-    }
-  };
-  bool ready = false;
-  for (int tick = 0; tick < 60 && !ready; ++tick) {
-    ready = slurm_says({"sinfo", "-h", "-o", "%T"}).rfind("idle", 0) == 0 && accepts(cache_port);
-    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-  for (Foreground* daemon : {&cache, &munged, &controller, &node}) {
-    if (!daemon->running()) {
-      return {daemon->name() + " ended at start; see the logs in " + logs.string()};
-    }
-  }
-  if (!ready) {
-    return {"the one-node cluster or the cache server did not come up in 30 s: " +
-            tail_of(logs / "slurmctld.log", 5) + tail_of(logs / "slurmd.log", 5)};
+  if (!accepts(cache_port)) {
+    return {"proctor cache-server did not listen on port " + std::to_string(cache_port) + ": " +
+            last_lines(logs / "cache-server.log", 4)};
   }
 
   // The instructor's command, as on a cluster.
@@ -274,33 +145,35 @@ Problems check_cluster_grading(const Kit& kit, const Lab& lab, const SelftestOpt
   const auto started = Clock::now();
   const std::string cache_url = "http://127.0.0.1:" + std::to_string(cache_port);
   const Exit submitted = run_logged(
-      {"env", slurm_env, (kit.root() / "proctor").string(), "slurm", lab.number, klass.string(),
-       "--out", out.string(), "--shards", "3", "--cpus-per-task", "1", "--remote-cache", cache_url},
+      {"env", "SLURM_CONF=" + cluster->conf().string(), (kit.root() / "proctor").string(), "slurm",
+       lab.number, klass.string(), "--out", out.string(), "--shards", "3", "--cpus-per-task", "1",
+       "--remote-cache", cache_url},
       kit.root(), logs / "proctor-slurm.log");
   if (!submitted.ok()) {
     return {"proctor slurm ended with " + submitted.describe() + ": " +
-            tail_of(logs / "proctor-slurm.log", 5)};
+            last_lines(logs / "proctor-slurm.log", 5)};
   }
   bool finished = false;
   while (!finished && Clock::now() - started < std::chrono::minutes(25)) {
     std::this_thread::sleep_for(std::chrono::seconds(2));
-    finished =
-        slurm_says({"squeue", "-h", "-o", "%i"}).empty() && fs::exists(out / "slurm" / "merge.log");
+    finished = cluster->ask({"squeue", "-h", "-o", "%i"}).empty() &&
+               fs::exists(out / "slurm" / "merge.log");
   }
   const double cluster_seconds = std::chrono::duration<double>(Clock::now() - started).count();
   if (!finished) problems.push_back("the Slurm jobs did not end within 25 minutes");
   if (!fs::exists(out / "class" / "gradebook.csv")) {
     problems.push_back("no merged gradebook; the merge job said: " +
-                       tail_of(out / "slurm" / "merge.log", 6));
+                       last_lines(out / "slurm" / "merge.log", 6));
     for (int part = 1; part <= 3; ++part) {
       problems.push_back("part " + std::to_string(part) + " said: " +
-                         tail_of(out / "slurm" / ("part-" + std::to_string(part) + ".log"), 6));
+                         last_lines(out / "slurm" / ("part-" + std::to_string(part) + ".log"), 6));
     }
     return problems;
   }
 
   // Every daemon stopped, and nothing of the check left running.
-  for (Foreground* daemon : {&node, &controller, &munged, &cache}) daemon->stop();
+  cluster->stop();
+  cache.stop();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   for (pid_t pid : process_ids()) {
     const std::string cmdline =

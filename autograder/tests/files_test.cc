@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <thread>
 
 #include "autograder/tests/scratch.h"
 
@@ -44,4 +47,33 @@ TEST_CASE("digests are SHA-256 of length-framed parts") {
         "aab5f9ae99b2e38fb462025c8f72f570c9c811705d2a4277dc855d7fa293fe97");
   CHECK(proctor::Digest().add("ab").add("c").hex() != proctor::Digest().add("a").add("bc").hex());
   CHECK(proctor::Digest().add("x").hex() == proctor::Digest().add("x").hex());
+}
+
+TEST_CASE("last_lines quotes the end of a log, or says it is not there") {
+  const fs::path dir = scratch("last");
+  std::ofstream(dir / "log") << "one\ntwo\nthree\n";
+  CHECK(proctor::last_lines(dir / "log", 2) == "two\nthree\n");
+  CHECK(proctor::last_lines(dir / "log", 1) == "three\n");
+  CHECK(proctor::last_lines(dir / "log", 9) == "one\ntwo\nthree\n");
+  std::ofstream(dir / "unended") << "one\ntwo";
+  CHECK(proctor::last_lines(dir / "unended", 1) == "two");
+  std::ofstream(dir / "empty") << "";
+  CHECK(proctor::last_lines(dir / "empty", 3).empty());
+  CHECK_THAT(proctor::last_lines(dir / "absent", 3), Catch::Contains("absent does not exist"));
+}
+
+TEST_CASE("a file lock excludes another holder until it is released") {
+  const fs::path lock = scratch("lock") / "build.lock";
+  std::atomic<int> waited{0};
+  std::optional<proctor::FileLock> first;
+  first.emplace(lock, [&] { ++waited; });
+  CHECK(waited == 0);
+  // Another open of the same file is another holder, as another process is.
+  std::thread second([&] { proctor::FileLock again(lock, [&] { ++waited; }); });
+  for (int tick = 0; tick < 200 && waited == 0; ++tick)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(waited == 1);
+  first.reset();
+  second.join();
+  CHECK(waited == 1);
 }
