@@ -22,42 +22,24 @@ large=${2:-100}
 kit=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 work=$(mktemp -d /tmp/proctor-bench.XXXXXX)
 trap '(cd "$work/kit" && HOME="$work/home" bazel shutdown >/dev/null 2>&1) || true' EXIT
+# shellcheck source=autograder/benchmarks/common.sh
+source "$kit/autograder/benchmarks/common.sh"
 
 echo "Setting up a private copy of the kit in $work"
-mkdir -p "$work/kit" "$work/home"
-tar -C "$kit" --exclude=./.git --exclude=./.proctor --exclude=./out --exclude='./bazel-*' -cf - . |
-  tar -C "$work/kit" -xf -
+mkdir -p "$work/home"
+copy_kit "$work/kit"
 export HOME="$work/home"
 # Bazel resolves the kit's "~/.cache" disk cache from the account, not $HOME.
 echo "build --disk_cache=$work/disk-cache" >"$work/kit/user.bazelrc"
 proctor="$work/kit/proctor"
 
 # Submissions: the reference solution with each quick sample's patch applied.
-mix=(perfect partial raw_status no_eintr_retry zombie_child kill_child_not_group
-     exit_not_underscore_exit compile_error)
 make_class() { # make_class DIR COUNT
-  mkdir -p "$1"
-  for ((i = 0; i < $2; i++)); do
-    local sample=${mix[i % ${#mix[@]}]} dir
-    dir=$(printf '%s/student%03d' "$1" "$i")
-    mkdir -p "$dir"
-    cp "$kit/solutions/01_processes/processes.cc" "$dir/"
-    if [[ $sample != perfect ]]; then
-      patch --quiet -p1 -d "$dir" -i "$kit/autograder/samples/01_processes/$sample.patch"
-    fi
-  done
+  for ((i = 0; i < $2; i++)); do honest_submission "$(printf '%s/student%03d' "$1" "$i")" "$i"; done
 }
 make_class "$work/one" 2
 make_class "$work/small" "$small"
 make_class "$work/large" "$large"
-
-seconds() { # seconds COMMAND...: wall time of the command, output discarded
-  local start end
-  start=$(date +%s.%N)
-  "$@" >>"$work/bench.log" 2>&1
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
-}
 
 setup=$(seconds "$proctor" --help)
 cold=$(seconds "$proctor" grade 01 "$work/one/student000" --out "$work/out-cold")

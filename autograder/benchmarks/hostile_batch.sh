@@ -24,8 +24,8 @@ corpus="$kit/.proctor/corpus/01_processes"
 work=$(mktemp -d /tmp/proctor-hostile.XXXXXX)
 proctor="$kit/proctor"
 
-mix=(perfect partial raw_status no_eintr_retry zombie_child kill_child_not_group
-     exit_not_underscore_exit compile_error)
+# shellcheck source=autograder/benchmarks/common.sh
+source "$kit/autograder/benchmarks/common.sh"
 mapfile -t attacks < <(find "$corpus" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
 honest=()
 for ((i = 0; i < count; i++)); do
@@ -34,24 +34,13 @@ for ((i = 0; i < count; i++)); do
   if ((i % 10 == 9)); then
     cp "$corpus/${attacks[(i / 10) % ${#attacks[@]}]}/processes.cc" "$dir/"
   else
-    sample=${mix[i % ${#mix[@]}]}
-    cp "$kit/solutions/01_processes/processes.cc" "$dir/"
-    if [[ $sample != perfect ]]; then
-      patch --quiet -p1 -d "$dir" -i "$kit/autograder/samples/01_processes/$sample.patch"
-    fi
+    honest_submission "$dir" "$i"
     mkdir -p "$work/honest"
     cp -r "$dir" "$work/honest/"
     honest+=("$(basename "$dir")")
   fi
 done
 
-seconds() { # seconds COMMAND...: wall time, output appended to the log
-  local start end
-  start=$(date +%s.%N)
-  "$@" >>"$work/bench.log" 2>&1
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
-}
 mixed=$(seconds "$proctor" grade 01 "$work/class" --out "$work/out-class")
 alone=$(seconds "$proctor" grade 01 "$work/honest" --out "$work/out-honest")
 
