@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "autograder/core/bazel.h"
@@ -142,11 +143,14 @@ void write_archive(const fs::path& path, const std::vector<ArchiveEntry>& entrie
 }
 
 fs::path pack_submission(const Kit& kit, const Lab& lab) {
+  std::optional<FileLock> building;
+  building.emplace(build_lock(kit, {}));
   const Staged staged = stage_submission(kit, lab, "_pack", lab.dir);
   if (!staged.problem.empty()) throw std::runtime_error(staged.problem);
   Bazel bazel(kit.root(), kit.work_dir() / "logs");
   const std::string target = staged.label("public_test");
   BuildResult build = bazel.build({target}, "plain");
+  building.reset();
   if (!build.built[target]) {
     throw std::runtime_error("your files do not build, so no archive was written:\n" +
                              first_errors(build.errors[target], staged.package + "/") +

@@ -314,6 +314,7 @@ FileLock build_lock(const Kit& kit, const std::function<void(const std::string&)
 std::vector<Staged> stage_submissions(const Kit& kit, const Lab& lab,
                                       const std::vector<Submission>& submissions) {
   const FileLock lock = build_lock(kit, {});
+  sweep_staged_packages(kit, lab, std::chrono::hours(24 * 7));
   std::vector<Staged> staged;
   for (const auto& submission : submissions) {
     staged.push_back(stage_submission(kit, lab, submission.id, submission.path));
@@ -459,9 +460,14 @@ std::vector<SubmissionResult> grade(const Kit& kit, const Lab& lab,
   for (const Config& config : configs) {
     std::vector<std::string> targets;
     for (const auto& binary : binaries) targets.push_back(skeleton.label(binary.target));
+    std::set<std::string> requested(targets.begin(), targets.end());
     for (std::size_t i = 0; i < staged.size(); ++i) {
       if (results[i].status != Status::graded) continue;
-      for (const auto& binary : binaries) targets.push_back(staged[i].label(binary.target));
+      for (const auto& binary : binaries) {
+        // Submissions with the same files share their package: once each.
+        const std::string label = staged[i].label(binary.target);
+        if (requested.insert(label).second) targets.push_back(label);
+      }
     }
     say("building " + std::to_string(targets.size()) + " test binaries (" + config + ")");
     CompileLimits compile_limits;

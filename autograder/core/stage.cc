@@ -4,11 +4,14 @@
 #include <archive_entry.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
 
 #include "autograder/core/files.h"
 
@@ -359,6 +362,18 @@ std::string what_to_upload(const Lab& lab, const std::vector<std::string>& held)
          lab.number + "` writes (out/" + lab.id + "-submission.tar.gz).";
 }
 
+// The name of a staged package: the digest of every file in it, names and
+// contents (the sources, the skeleton's files put in for missing ones, the
+// BUILD file), 24 hex digits.
+std::string package_key(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  Digest digest;
+  for (const auto& name : names) digest.add_file(name, dir / name);
+  return digest.hex().substr(0, 24);
+}
+
 // The digest of what the grade depends on from a staged submission.
 std::string staged_digest(const Staged& staged, const fs::path& dir) {
   Digest digest;
@@ -457,7 +472,43 @@ Staged stage_submission(const Kit& kit, const Lab& lab, const std::string& id,
   fs::remove_all(unpacked, ec);  // Only the staged copies are needed from here on.
   staged.digest = staged_digest(staged, dir);
   write_atomically(dir / "BUILD", staged_build_file(lab, lab.student_files));
+  // The package is named by what it holds, so that identical submissions
+  // (two students' same files, the same student graded on another machine)
+  // are one Bazel package: built once, and found in a shared cache.
+  const std::string package =
+      kStagePackages + lab.id + "/" + kContentPackages + "/" + package_key(dir);
+  const fs::path content = kit.root() / package;
+  fs::create_directories(content.parent_path());
+  if (::rename(dir.c_str(), content.c_str()) != 0) {
+    // Already there (ENOTEMPTY, EEXIST): the same files, by their digest.
+    if (errno != ENOTEMPTY && errno != EEXIST) {
+      throw std::system_error(errno, std::generic_category(),
+                              "cannot move " + dir.string() + " to " + content.string());
+    }
+    fs::remove_all(dir, ec);
+    // In use again: not old (see sweep_staged_packages).
+    fs::last_write_time(content, fs::file_time_type::clock::now(), ec);
+  }
+  staged.package = package;
   return staged;
+}
+
+void sweep_staged_packages(const Kit& kit, const Lab& lab, std::chrono::hours age) {
+  const fs::path lab_dir = kit.root() / kStagePackages / lab.id;
+  const auto old = fs::file_time_type::clock::now() - age;
+  const auto sweep = [&](const fs::path& dir, bool keep_content) {
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (keep_content && it->path().filename() == kContentPackages) continue;
+      std::error_code stat_error;
+      const auto written = fs::last_write_time(it->path(), stat_error);
+      if (!stat_error && written < old) fs::remove_all(it->path(), stat_error);
+    }
+  };
+  sweep(lab_dir / kContentPackages, false);
+  // Folders under students' names are left only by a grader that was
+  // killed while staging (or by kits before packages were named by content).
+  sweep(lab_dir, true);
 }
 
 }  // namespace proctor

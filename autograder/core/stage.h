@@ -4,6 +4,7 @@
 /// @brief Turning a submission (folder, .tar.gz or .zip) into a Bazel package.
 /// @ingroup grader
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -35,7 +36,10 @@ struct Staged {
   std::string id;
   /// Where the submission came from.
   std::filesystem::path source;
-  /// Bazel package, for example ".proctor/stage/01_processes/alice".
+  /// Bazel package, for example ".proctor/stage/01_processes/_content/
+  /// 3f2a...": named by the digest of its files, so that submissions with
+  /// the same files share it (built once). A rejected submission's is
+  /// ".proctor/stage/<lab>/<id>", never built.
   std::string package;
   /// The manifest files that were found and copied.
   std::vector<std::string> taken;
@@ -63,9 +67,14 @@ struct Staged {
 /// instructor for review; they never change a score by themselves.
 std::vector<std::string> review_notes(const std::string& file, const std::string& text);
 
-/// Where staged submissions live, relative to the kit's root: each is the
-/// Bazel package `.proctor/stage/<lab>/<id>`.
+/// Where staged submissions live, relative to the kit's root: a submission
+/// is staged in `.proctor/stage/<lab>/<id>`, then becomes the Bazel package
+/// `.proctor/stage/<lab>/_content/<key>`, named by the digest of its files.
 inline constexpr char kStagePackages[] = ".proctor/stage/";
+
+/// The folder of content-named packages under a lab's staging folder (no
+/// student id starts with '_').
+inline constexpr char kContentPackages[] = "_content";
 
 /// What in a source file reaches for files outside the submission at compile
 /// time, or empty: an `#include` of an absolute path or one with `..`, an
@@ -106,6 +115,12 @@ Located locate_files(const Lab& lab, const std::filesystem::path& root);
 /// submission holds none of the lab's files, what to upload instead.
 Staged stage_submission(const Kit& kit, const Lab& lab, const std::string& id,
                         const std::filesystem::path& source);
+
+/// Removes content-named packages of `lab` staged longer than `age` ago
+/// (the sources of old builds; a package staged again is made again), and
+/// staging folders under students' names as old (what a grader killed while
+/// staging leaves). Callers hold the build lock.
+void sweep_staged_packages(const Kit& kit, const Lab& lab, std::chrono::hours age);
 
 /// The Bazel package text that links `files` against the lab's tests: one
 /// call to the `submission` macro of //bazel:submission.bzl.

@@ -317,3 +317,38 @@ TEST_CASE("a link in a submitted folder is refused, never followed") {
   staged = proctor::stage_submission(kit, kit.labs().front(), "s", dir);
   CHECK(staged.problem == "");
 }
+
+TEST_CASE("submissions with the same files share one package, named by its content") {
+  const auto kit = tiny_kit("content");
+  const auto& lab = kit.labs().front();
+  const fs::path alice = scratch("content-alice");
+  const fs::path bob = scratch("content-bob");
+  const fs::path carol = scratch("content-carol");
+  write(alice / "processes.cc", "int solved;\n");
+  write(bob / "labs" / "01_processes" / "processes.cc", "int solved;\n");  // Elsewhere, same file.
+  write(carol / "processes.cc", "int solved; // mine\n");
+  const auto a = proctor::stage_submission(kit, lab, "alice", alice);
+  const auto b = proctor::stage_submission(kit, lab, "bob", bob);
+  const auto c = proctor::stage_submission(kit, lab, "carol", carol);
+  REQUIRE(a.problem.empty());
+  REQUIRE(b.problem.empty());
+  REQUIRE(c.problem.empty());
+  CHECK(a.package == b.package);
+  CHECK(a.package != c.package);
+  CHECK_THAT(a.package, Catch::StartsWith(".proctor/stage/01_processes/_content/"));
+  CHECK(slurp(kit.root() / a.package / "processes.cc") == "int solved;\n");
+  CHECK(slurp(kit.root() / c.package / "processes.cc") == "int solved; // mine\n");
+  CHECK(fs::exists(kit.root() / a.package / "BUILD"));
+  // Nothing is left under the students' own names.
+  CHECK_FALSE(fs::exists(kit.root() / ".proctor/stage/01_processes/alice"));
+  CHECK_FALSE(fs::exists(kit.root() / ".proctor/stage/01_processes/bob"));
+  // Staged again, the same package, still whole.
+  CHECK(proctor::stage_submission(kit, lab, "alice", alice).package == a.package);
+  CHECK(slurp(kit.root() / a.package / "processes.cc") == "int solved;\n");
+  // Packages not staged for a while are swept; those staged now are not.
+  const auto old = fs::file_time_type::clock::now() - std::chrono::hours(24 * 30);
+  fs::last_write_time(kit.root() / c.package, old);
+  proctor::sweep_staged_packages(kit, lab, std::chrono::hours(24 * 7));
+  CHECK_FALSE(fs::exists(kit.root() / c.package));
+  CHECK(fs::exists(kit.root() / a.package / "processes.cc"));
+}
