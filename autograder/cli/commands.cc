@@ -2,12 +2,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "autograder/core/batch.h"
@@ -16,6 +19,7 @@
 #include "autograder/core/cluster.h"
 #include "autograder/core/distribute.h"
 #include "autograder/core/docs.h"
+#include "autograder/core/files.h"
 #include "autograder/core/grade.h"
 #include "autograder/core/process.h"
 #include "autograder/core/report.h"
@@ -189,6 +193,32 @@ int slurm(const Kit& kit, SlurmJob job, bool dry_run) {
   job.kit = kit.root();
   job.class_dir = fs::absolute(job.class_dir).lexically_normal();
   job.out = fs::absolute(job.out).lexically_normal();
+  // #SBATCH lines are split at blanks and end at a newline.
+  const auto plain = [](const std::string& flag, const std::string& value) {
+    const bool ok = std::all_of(value.begin(), value.end(), [](unsigned char c) {
+      return std::isgraph(c) && c != '\'' && c != '"' && c != '\\';
+    });
+    if (!ok) {
+      throw std::invalid_argument(flag + " '" + value +
+                                  "' holds a blank, a quote or a control character, which an "
+                                  "#SBATCH line cannot carry");
+    }
+  };
+  plain("--out", job.out.string());
+  plain("--time", job.time);
+  if (!job.partition.empty()) plain("--partition", job.partition);
+  // Parts of another split would be refused by every task, an hour later.
+  for (int index = 1; index <= job.shards; ++index) {
+    const auto recorded = read_file_if_exists(job.part_dir(index) / "shard.json");
+    if (!recorded) continue;
+    const auto part = nlohmann::json::parse(*recorded, nullptr, false);
+    if (part.is_object() && part.value("count", job.shards) != job.shards) {
+      throw std::runtime_error(
+          "'" + job.part_dir(index).string() + "' holds part " + std::to_string(index) +
+          " of a split in " + std::to_string(part.value("count", 0)) + ", not in " +
+          std::to_string(job.shards) + "; choose another --out, or remove its parts folder");
+    }
+  }
   // Said now, not by every task on its node an hour later.
   const std::size_t students =
       collect_submissions(lab, std::vector<std::string>{job.class_dir.string()}).size();
