@@ -400,6 +400,11 @@ BatchOutcome grade_batch(const Kit& kit, const Lab& lab, const std::vector<Submi
   auto say = [&](const std::string& line) {
     if (options.grading.progress) options.grading.progress(line);
   };
+  if (!options.shard && fs::exists(store.dir() / kShardRecord)) {
+    throw std::runtime_error("'" + store.dir().string() +
+                             "' holds a part of a class (graded with --shard); grade the whole "
+                             "class into its own folder, or merge the parts");
+  }
   const std::string version = kit_version(kit, lab, options.grading);
   std::vector<Submission> part = submissions;
   if (options.shard) {

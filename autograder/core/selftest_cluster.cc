@@ -34,6 +34,10 @@ using nlohmann::json;
 using Problems = std::vector<std::string>;
 using Clock = std::chrono::steady_clock;
 
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 bool accepts(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
@@ -189,6 +193,15 @@ Problems check_cluster_grading(const Kit& kit, const Lab& lab, const SelftestOpt
       problems.push_back("left running after the cluster stopped: pid " + std::to_string(pid) +
                          " " + shown);
     }
+  }
+
+  // A part's folder takes no grade of the whole class.
+  const Exit mixed = run_logged({(kit.root() / "proctor").string(), "grade", lab.number,
+                                 klass.string(), "--out", (out / "parts" / "1").string()},
+                                kit.root(), logs / "whole-into-part.log");
+  if (mixed.ok() || !contains(read_file(logs / "whole-into-part.log"), "holds a part of a class")) {
+    problems.push_back("grading the whole class into a part's folder was not refused; see " +
+                       (logs / "whole-into-part.log").string());
   }
 
   // The same class on one host, as one grade.
