@@ -753,7 +753,36 @@ Problems instructor_journey(const Kit& kit, const Lab& first, const Lab& second,
                        kit_changed.log.string());
   }
 
-  // 3. One submission graded alone writes the class files too.
+  // 3. The same class in two parts, as two machines grade it, then merged:
+  // the gradebook and summary of the one grade above, byte for byte.
+  const fs::path parts = work / "parts";
+  bool parted = true;
+  for (const char* part : {"1/2", "2/2"}) {
+    parted = parted && expect_ok(copy,
+                                 {"grade", first.number, klass.string(), "--shard", part, "--out",
+                                  (parts / std::string(1, part[0])).string()},
+                                 logs / ("part-" + std::string(1, part[0]) + ".log"), problems);
+  }
+  if (parted && expect_ok(copy,
+                          {"merge", (parts / "class").string(), (parts / "1").string(),
+                           (parts / "2").string()},
+                          logs / "merge.log", problems)) {
+    for (const char* file : {"gradebook.csv", "summary.txt"}) {
+      if (read_file_if_exists(parts / "class" / file) != read_file_if_exists(grades1 / file)) {
+        problems.push_back(std::string("parts merged: ") + file +
+                           " differs from the one grade of the class: diff " +
+                           (parts / "class" / file).string() + " " + (grades1 / file).string());
+      }
+    }
+  }
+  Ran incomplete = run_proctor(copy, {"merge", (parts / "half").string(), (parts / "1").string()},
+                               logs / "merge-incomplete.log");
+  if (incomplete.exit.ok() || !contains(incomplete.output, "part(s) 2 of 2 missing") ||
+      fs::exists(parts / "half")) {
+    problems.push_back("a merge missing a part was not refused; see " + incomplete.log.string());
+  }
+
+  // 4. One submission graded alone writes the class files too.
   const fs::path one = work / "one";
   if (expect_ok(copy, {"grade", first.number, (klass / "alice").string(), "--out", one.string()},
                 logs / "one.log", problems)) {
@@ -761,7 +790,7 @@ Problems instructor_journey(const Kit& kit, const Lab& first, const Lab& second,
     if (!fs::exists(one / "summary.txt")) problems.push_back("one submission: no summary.txt");
   }
 
-  // 4. An interrupted batch, resumed: nothing lost, nothing stale.
+  // 5. An interrupted batch, resumed: nothing lost, nothing stale.
   const fs::path big = work / "class-big";
   for (int i = 0; i < 4; ++i) {
     const fs::path student = big / ("student" + std::to_string(i));
@@ -814,7 +843,8 @@ Problems instructor_journey(const Kit& kit, const Lab& first, const Lab& second,
   }
   options.say(
       "instructor: two labs in default folders, refusal of a mixed folder, a changed "
-      "resubmission, a kit change, one submission, a batch killed and resumed (" +
+      "resubmission, a kit change, the class in two parts merged, one submission, a batch "
+      "killed and resumed (" +
       std::to_string(before.size()) + " of 4 kept)");
   return problems;
 }
@@ -1182,7 +1212,8 @@ std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& option
   if (gradable.size() >= 2) {
     const Lab& second = *gradable[1];
     checks.push_back(
-        {"an instructor grades two labs, a resubmission, a kit change and an "
+        {"an instructor grades two labs, a resubmission, a kit change, a class in two merged "
+         "parts and an "
          "interrupted batch: every grade right, nothing lost or stale",
          [&kit, &lab, &second, first, options] {
            if (!*first) return Problems{"the Gradescope check did not run"};
