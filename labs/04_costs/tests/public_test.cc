@@ -1,7 +1,7 @@
 // Lab 04 public tests: the harness on known data, and orderings that must
 // hold on any machine. Never absolute times as thresholds. A busy machine
 // only ever adds time, to either side of an ordering: each one has to hold
-// in one of three attempts.
+// in one of three attempts (process against thread creation: ten).
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -101,7 +101,9 @@ TEST_CASE("creating a process costs more than creating a thread", "[lab04][task3
   auto result = run_guarded([] {
     bool ordered = false;
     double thread = 0, process = 0;
-    for (int attempt = 0; attempt < 3 && !ordered; ++attempt) {
+    // Ten attempts, not three: with every core busy, both sides are mostly
+    // the wait to be scheduled, and the reference lost three in a row once.
+    for (int attempt = 0; attempt < 10 && !ordered; ++attempt) {
       thread = lab04::thread_create_join_ns(lab04::ThreadKind::std_thread, 100);
       process = lab04::process_create_ns(lab04::ProcessKind::fork_exit, 50);
       ordered = process > thread;
@@ -109,7 +111,7 @@ TEST_CASE("creating a process costs more than creating a thread", "[lab04][task3
     Findings findings;
     findings.expect(ordered,
                     "expected fork+_exit+wait to cost more than creating and joining a "
-                    "thread in one of three attempts, but the last came to " +
+                    "thread in one of ten attempts, but the last came to " +
                         ns(process) + " against " + ns(thread) +
                         " (pitfall: measuring the wrong operation)");
     expect_no_children(findings, "process_create_ns");
