@@ -16,6 +16,7 @@
 #include "autograder/core/batch.h"
 #include "autograder/core/bazel.h"
 #include "autograder/core/caches.h"
+#include "autograder/core/class_page.h"
 #include "autograder/core/cluster.h"
 #include "autograder/core/distribute.h"
 #include "autograder/core/docs.h"
@@ -25,6 +26,7 @@
 #include "autograder/core/report.h"
 #include "autograder/core/samples.h"
 #include "autograder/core/selftest.h"
+#include "autograder/core/similarity.h"
 #include "autograder/core/stage.h"
 
 namespace proctor::cli {
@@ -131,7 +133,8 @@ int grade(const Kit& kit, const GradeRequest& request, const Common& common) {
   }
   std::cout << "Gradebook: " << (store.dir() / "gradebook.csv").string() << " ("
             << outcome.class_results.size()
-            << " student(s))\nSummary:   " << (store.dir() / "summary.txt").string() << "\n";
+            << " student(s))\nSummary:   " << (store.dir() / "summary.txt").string()
+            << "\nClass:     " << (store.dir() / "index.html").string() << "\n";
   if (shard) {
     std::cout << "This is part " << shard->index << "/" << shard->count
               << " of the class; once every part is graded, join them with: proctor merge OUT "
@@ -146,7 +149,47 @@ int merge(const Kit& kit, const fs::path& out, const std::vector<fs::path>& part
   const fs::path dir = fs::absolute(out).lexically_normal();
   std::cout << "Merged " << merged.parts << " part(s) of lab " << merged.lab << ": "
             << merged.students << " student(s)\nGradebook: " << (dir / "gradebook.csv").string()
-            << "\nSummary:   " << (dir / "summary.txt").string() << "\n";
+            << "\nSummary:   " << (dir / "summary.txt").string()
+            << "\nClass:     " << (dir / "index.html").string() << "\n";
+  return 0;
+}
+
+int similar(const Kit& kit, const std::string& lab_name, const std::vector<std::string>& paths,
+            const fs::path& out, int threshold) {
+  const Lab& lab = kit.find(lab_name);
+  SimilarityOptions options;
+  options.threshold = threshold;
+  options.out =
+      fs::absolute(out.empty() ? kit.root() / "out" / "grades" / lab.id / kSimilarityFolder : out)
+          .lexically_normal();
+  const std::vector<Submission> submissions = collect_submissions(lab, paths);
+  const SimilarityReport report =
+      compare_submissions(lab, submissions, options, kit.work_dir() / "similar" / lab.id);
+  std::printf("Compared %zu submissions of lab %s in %.1f s (%zu left out)\n",
+              report.compared.size(), lab.id.c_str(), report.seconds, report.left_out.size());
+  const std::size_t shown =
+      std::min(report.pairs.size(), static_cast<std::size_t>(std::max(report.suspicious, 5)));
+  if (shown > 0) std::cout << "\n  score  first in second  second in first  pair\n";
+  for (std::size_t i = 0; i < shown; ++i) {
+    const SimilarPair& pair = report.pairs[i];
+    std::printf("  %4d%%  %14d%%  %15d%%  %s and %s%s\n", pair.score(), pair.first_in_second,
+                pair.second_in_first, pair.first.c_str(), pair.second.c_str(),
+                pair.score() >= threshold ? "" : "   (below the threshold)");
+  }
+  std::printf("\n%d pair(s) at or above %d%%.\nReport:    %s\nPairs:     %s\n", report.suspicious,
+              threshold, (options.out / "index.html").c_str(), (options.out / "pairs.csv").c_str());
+  // Beside a grade of the same lab, the class page links the report.
+  const fs::path results = options.out.parent_path();
+  if (fs::exists(results / "grades.json")) {
+    try {
+      const ResultStore store(results, lab);
+      store.write_class_pages();
+      std::cout << "Class:     " << (results / "index.html").string() << " (links it)\n";
+    } catch (const std::exception& e) {
+      std::cout << "(the class page in " << results.string() << " was not updated: " << e.what()
+                << ")\n";
+    }
+  }
   return 0;
 }
 
@@ -355,7 +398,8 @@ int demo(const Kit& kit, const fs::path& out, const Common& common) {
       std::cout << "\n";
     }
     std::cout << "Reports:   " << dir.string() << "/<submission>/report.txt\n"
-              << "Gradebook: " << (dir / "gradebook.csv").string() << "\n\n";
+              << "Gradebook: " << (dir / "gradebook.csv").string() << "\n"
+              << "Class:     " << (dir / "index.html").string() << "\n\n";
   }
   return 0;
 }

@@ -55,6 +55,12 @@ int merge(const Kit& kit, const std::filesystem::path& out,
 
 /// `proctor cache-server [--port P] [--dir D]`: nginx as a Bazel cache, in
 /// the foreground.
+/// `proctor similar`: code similarity between the submissions of a class,
+/// into `out` (default: the `_similarity` folder of the lab's default
+/// results folder, which the class page then links).
+int similar(const Kit& kit, const std::string& lab, const std::vector<std::string>& paths,
+            const std::filesystem::path& out, int threshold);
+
 int cache_server(const std::filesystem::path& dir, int port);
 
 /// `proctor slurm LAB CLASS --out OUT --shards N ...`: writes and submits the

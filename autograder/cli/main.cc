@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
   CLI::App* gradescope = nullptr;
   CLI::App* demo = nullptr;
   CLI::App* merge = nullptr;
+  CLI::App* similar = nullptr;
+  int threshold = 50;
   CLI::App* cache_server = nullptr;
   CLI::App* slurm = nullptr;
   CLI::App* local_cluster = nullptr;
@@ -100,6 +102,21 @@ int main(int argc, char** argv) {
     merge->add_option("OUT", out, "the merged results folder (new, or an earlier merge)")
         ->required();
     merge->add_option("PART", parts, "the results folder of each part (grade --shard)")->required();
+
+    similar = app.add_subcommand(
+        "similar", "rank pairs of submissions by code similarity (sim_c++, skeleton left out)");
+    similar->add_option("LAB", lab, "lab number or folder, e.g. 01")->required();
+    similar
+        ->add_option("CLASS", request.paths,
+                     "a folder holding one submission per student (or several submissions)")
+        ->required();
+    similar->add_option("-o,--out", out,
+                        "where the report goes (default: out/grades/LAB/_similarity, linked from "
+                        "that folder's class page)");
+    similar
+        ->add_option("--threshold", threshold,
+                     "a pair scoring at least this percentage is suspicious (default 50)")
+        ->check(CLI::Range(1, 100));
 
     cache_server = app.add_subcommand("cache-server",
                                       "serve a shared Bazel cache with nginx, in the foreground");
@@ -206,6 +223,9 @@ int main(int argc, char** argv) {
     if (merge != nullptr && *merge) {
       return proctor::cli::merge(*kit, out, std::vector<fs::path>(parts.begin(), parts.end()));
     }
+    if (similar != nullptr && *similar) {
+      return proctor::cli::similar(*kit, lab, request.paths, out, threshold);
+    }
     if (cache_server != nullptr && *cache_server) {
       return proctor::cli::cache_server(
           service_dir.empty() ? kit->root() / "out" / "cache-server" : fs::path(service_dir), port);
@@ -213,7 +233,8 @@ int main(int argc, char** argv) {
     if (slurm != nullptr && *slurm) return proctor::cli::slurm(*kit, slurm_job, dry_run);
     if (local_cluster != nullptr && *local_cluster) {
       return proctor::cli::local_cluster(
-          service_dir.empty() ? kit->root() / "out" / "local-cluster" : fs::path(service_dir), cpus);
+          service_dir.empty() ? kit->root() / "out" / "local-cluster" : fs::path(service_dir),
+          cpus);
     }
     if (*check) return proctor::cli::check(*kit, lab, common);
     if (*docs) return proctor::cli::docs(*kit);

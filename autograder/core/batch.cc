@@ -7,6 +7,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "autograder/core/class_page.h"
 #include "autograder/core/files.h"
 #include "autograder/core/report.h"
 
@@ -45,7 +46,9 @@ bool holds_lab_files(const Lab& lab, const fs::path& dir) {
 }  // namespace
 
 ResultStore::ResultStore(fs::path dir, const Lab& lab)
-    : dir_(fs::absolute(std::move(dir)).lexically_normal()), lab_(lab.id) {
+    : dir_(fs::absolute(std::move(dir)).lexically_normal()),
+      lab_(lab.id),
+      title_("Lab " + lab.id + ": " + lab.title) {
   const fs::path marker = dir_ / kMarker;
   if (const auto text = read_file_if_exists(marker)) {
     const json recorded = json::parse(*text, nullptr, false);
@@ -64,7 +67,15 @@ ResultStore::ResultStore(fs::path dir, const Lab& lab)
   if (fs::exists(dir_) && !fs::is_directory(dir_)) {
     throw std::runtime_error("'" + dir_.string() + "' is not a folder");
   }
-  if (fs::exists(dir_) && !fs::is_empty(dir_)) {
+  // A similarity report may come first: `proctor similar` writes into the
+  // default results folder before any grade.
+  const auto only_similarity = [this] {
+    for (const auto& entry : fs::directory_iterator(dir_)) {
+      if (entry.path().filename() != kSimilarityFolder) return false;
+    }
+    return true;
+  };
+  if (fs::exists(dir_) && !only_similarity()) {
     throw std::runtime_error("'" + dir_.string() +
                              "' is not empty and is not a proctor results folder (it has no " +
                              kMarker + "); choose an empty or new folder");
@@ -116,8 +127,11 @@ std::vector<SubmissionResult> ResultStore::write_class_files(const std::string& 
   std::vector<SubmissionResult> results = all();
   write_atomically(dir_ / "gradebook.csv", gradebook_csv(results));
   write_atomically(dir_ / "summary.txt", class_summary(results, kit_version));
+  proctor::write_class_pages(dir_, title_, results);
   return results;
 }
+
+void ResultStore::write_class_pages() const { proctor::write_class_pages(dir_, title_, all()); }
 
 std::string to_string(Reason reason) {
   switch (reason) {

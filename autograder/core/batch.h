@@ -37,14 +37,21 @@ class ResultStore {
   void save(const SubmissionResult& result) const;
   /// Every result recorded here, in id order.
   std::vector<SubmissionResult> all() const;
-  /// Writes gradebook.csv and summary.txt for every result recorded here;
+  /// Writes gradebook.csv, summary.txt and the class pages (index.html and
+  /// each student's report.html, see write_class_pages) for every result
+  /// recorded here;
   /// the summary names results graded against a kit other than
   /// `kit_version`. @return The results written.
   std::vector<SubmissionResult> write_class_files(const std::string& kit_version) const;
+  /// Writes the class pages alone again (after `proctor similar` wrote the
+  /// similarity report into this folder, which the class page links).
+  void write_class_pages() const;
 
  private:
   std::filesystem::path dir_;
   std::string lab_;
+  /// "Lab 01_processes: Processes: create, wait, reap", heading the pages.
+  std::string title_;
 };
 
 /// Why a submission is graded in this run, or kept.

@@ -39,20 +39,6 @@ std::string indent(const std::string& text, const std::string& prefix) {
   return out;
 }
 
-std::string test_number(const SubmissionResult& result, std::size_t index) {
-  int task = result.tests[index].info.task;
-  int within = 0;
-  for (std::size_t i = 0; i <= index; ++i) within += result.tests[i].info.task == task;
-  return std::to_string(task) + "." + std::to_string(within);
-}
-
-double median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  std::size_t mid = values.size() / 2;
-  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
 std::string csv_field(std::string text) {
   // A cell a spreadsheet would take for a formula is kept as text.
   if (!text.empty() && std::string("=+-@\t\r").find(text.front()) != std::string::npos) {
@@ -64,7 +50,8 @@ std::string csv_field(std::string text) {
   return out + "\"";
 }
 
-// Every task number any of `results` has a test in, in order.
+}  // namespace
+
 std::vector<int> class_tasks(const std::vector<SubmissionResult>& results) {
   std::vector<int> tasks;
   for (const auto& result : results) {
@@ -75,7 +62,19 @@ std::vector<int> class_tasks(const std::vector<SubmissionResult>& results) {
   return tasks;
 }
 
-}  // namespace
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  std::size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+std::string test_number(const SubmissionResult& result, std::size_t index) {
+  int task = result.tests[index].info.task;
+  int within = 0;
+  for (std::size_t i = 0; i <= index; ++i) within += result.tests[i].info.task == task;
+  return std::to_string(task) + "." + std::to_string(within);
+}
 
 std::string visible(const std::string& text, bool keep_newlines) {
   std::string out;

@@ -23,6 +23,15 @@ struct TaskScore {
   int passed = 0;
 };
 
+/// Every task number any of `results` has a test in, in order.
+std::vector<int> class_tasks(const std::vector<SubmissionResult>& results);
+
+/// The median of `values` (0 for none).
+double median(std::vector<double> values);
+
+/// A test's number within the report: "TASK.N", its N-th test of that task.
+std::string test_number(const SubmissionResult& result, std::size_t index);
+
 /// Per-task subtotals, in task order.
 std::vector<TaskScore> task_scores(const SubmissionResult& result);
 

@@ -386,6 +386,45 @@ std::string staged_digest(const Staged& staged, const fs::path& dir) {
 
 }  // namespace
 
+OpenedSubmission open_submission(const Lab& lab, const fs::path& source, const fs::path& unpacked) {
+  OpenedSubmission opened;
+  opened.root = source;
+  if (fs::is_regular_file(source) && is_archive(source)) {
+    opened.root = unpacked / "archive";
+    fs::create_directories(opened.root);
+    unpack_archive(source, opened.root);
+  } else if (!fs::is_directory(source)) {
+    throw std::runtime_error("'" + source.string() +
+                             "' is neither a folder nor a .tar.gz/.tgz/.tar/.zip archive");
+  }
+  opened.located = locate_files(lab, opened.root);
+  if (opened.located.found.empty()) {
+    // An upload of the archive `proctor pack` writes, beside nothing else
+    // the lab grades (Gradescope puts uploads in a folder).
+    std::vector<std::string> archives;
+    for (const auto& file : opened.located.all) {
+      if (is_archive(file)) archives.push_back(file);
+    }
+    if (archives.size() == 1 && opened.root == source) {
+      const fs::path inner_root = unpacked / "inner";
+      fs::create_directories(inner_root);
+      unpack_archive(source / archives.front(), inner_root);
+      Located inner = locate_files(lab, inner_root);
+      if (!inner.found.empty()) {
+        opened.ignored = opened.located.all;
+        opened.ignored.erase(
+            std::find(opened.ignored.begin(), opened.ignored.end(), archives.front()));
+        opened.located = std::move(inner);
+        opened.root = inner_root;
+      }
+    }
+  }
+  if (opened.located.found.empty()) {
+    throw std::runtime_error(what_to_upload(lab, opened.located.all));
+  }
+  return opened;
+}
+
 Staged stage_submission(const Kit& kit, const Lab& lab, const std::string& id,
                         const fs::path& source) {
   Staged staged;
@@ -399,37 +438,10 @@ Staged stage_submission(const Kit& kit, const Lab& lab, const std::string& id,
   fs::remove_all(unpacked, ec);
   fs::create_directories(dir);
   try {
-    fs::path root = source;
-    if (fs::is_regular_file(source) && is_archive(source)) {
-      root = unpacked / "archive";
-      fs::create_directories(root);
-      unpack_archive(source, root);
-    } else if (!fs::is_directory(source)) {
-      throw std::runtime_error("'" + source.string() +
-                               "' is neither a folder nor a .tar.gz/.tgz/.tar/.zip archive");
-    }
-    Located located = locate_files(lab, root);
-    if (located.found.empty()) {
-      // An upload of the archive `proctor pack` writes, beside nothing else
-      // the lab grades (Gradescope puts uploads in a folder).
-      std::vector<std::string> archives;
-      for (const auto& file : located.all) {
-        if (is_archive(file)) archives.push_back(file);
-      }
-      if (archives.size() == 1 && root == source) {
-        root = unpacked / "inner";
-        fs::create_directories(root);
-        unpack_archive(source / archives.front(), root);
-        Located inner = locate_files(lab, root);
-        if (!inner.found.empty()) {
-          staged.ignored = located.all;
-          staged.ignored.erase(
-              std::find(staged.ignored.begin(), staged.ignored.end(), archives.front()));
-          located = std::move(inner);
-        }
-      }
-    }
-    if (located.found.empty()) throw std::runtime_error(what_to_upload(lab, located.all));
+    OpenedSubmission opened = open_submission(lab, source, unpacked);
+    const fs::path& root = opened.root;
+    const Located& located = opened.located;
+    staged.ignored = std::move(opened.ignored);
     std::vector<std::string> used;
     for (const auto& [file, found] : located.found) {
       const fs::path from = root / found;

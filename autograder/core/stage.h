@@ -107,6 +107,26 @@ struct Located {
 /// @throws std::runtime_error naming the places of an ambiguous file.
 Located locate_files(const Lab& lab, const std::filesystem::path& root);
 
+/// A submission opened: where its files are, and which of them the lab
+/// grades.
+struct OpenedSubmission {
+  /// The folder the lab's files were found under (`source` itself, or
+  /// where its archive was unpacked).
+  std::filesystem::path root;
+  Located located;
+  /// Files ignored beyond those `located` lists as not the lab's: the
+  /// upload around an inner archive the files came from.
+  std::vector<std::string> ignored;
+};
+
+/// Opens `source` (folder or archive) as a submission of `lab`, unpacking
+/// archives under `unpacked`: the files where students put them, and a
+/// folder holding none of them but one archive read from that archive.
+/// @throws std::runtime_error saying what was wrong and, when none of the
+///         lab's files is there, what to upload instead.
+OpenedSubmission open_submission(const Lab& lab, const std::filesystem::path& source,
+                                 const std::filesystem::path& unpacked);
+
 /// Stages `source` (folder or archive) for `lab` as submission `id`. Only
 /// the manifest's files are taken; grader-owned files always come from the
 /// kit, and missing ones from the unmodified skeleton. A folder holding none

@@ -1,0 +1,441 @@
+#include "autograder/core/similarity.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+#include "autograder/core/class_page.h"
+#include "autograder/core/files.h"
+#include "autograder/core/process.h"
+#include "autograder/core/stage.h"
+
+namespace proctor {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kSim[] = "/usr/bin/sim_c++";
+
+std::string collapse_whitespace(const std::string& line) {
+  std::string out;
+  bool space = false;
+  for (char c : line) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+      space = !out.empty();
+    } else {
+      if (space) out += ' ';
+      space = false;
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool only_punctuation(const std::string& line) {
+  return std::all_of(line.begin(), line.end(), [](char c) {
+    return c == ' ' || c == '{' || c == '}' || c == '(' || c == ')' || c == ';' || c == ',';
+  });
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+bool is_code(const std::string& file) {
+  return file.size() > 3 && (file.compare(file.size() - 3, 3, ".cc") == 0 ||
+                             file.compare(file.size() - 2, 2, ".h") == 0);
+}
+
+// One submission's code as sim_c++ reads it and as a person reads it: the
+// lab's code files one after another, each behind a comment naming it (sim
+// skips comments), stripped of the base for sim, whole for the pages. Both
+// have the same lines, so sim's line numbers point into the shown text.
+struct Code {
+  std::string id;
+  std::string compared;
+  std::vector<std::string> shown;
+  std::vector<bool> from_base;
+};
+
+Code read_code(const Lab& lab, const Submission& submission, const std::set<std::string>& base,
+               const fs::path& unpacked) {
+  fs::remove_all(unpacked);
+  const OpenedSubmission opened = open_submission(lab, submission.path, unpacked);
+  Code code;
+  code.id = submission.id;
+  for (const auto& [file, found] : opened.located.found) {
+    if (!is_code(file)) continue;
+    const fs::path path = opened.root / found;
+    if (fs::is_symlink(path) || !fs::is_regular_file(path)) {
+      throw std::runtime_error("'" + found.string() + "' is a link or not a regular file");
+    }
+    const std::string header = "// ---- " + file + " ----";
+    code.compared += header + "\n";
+    code.shown.push_back(header);
+    code.from_base.push_back(false);
+    const std::string text = read_file(path);
+    const std::string stripped = strip_base(text, base);
+    code.compared += stripped;
+    if (!stripped.empty() && stripped.back() != '\n') code.compared += "\n";
+    for (const auto& line : split_lines(text)) {
+      code.shown.push_back(line);
+      const std::string collapsed = collapse_whitespace(line);
+      code.from_base.push_back(!collapsed.empty() && base.count(collapsed) != 0);
+    }
+  }
+  return code;
+}
+
+// True if `code` has any line of its own beyond the base and file headers.
+bool has_own_code(const Code& code) {
+  for (std::size_t i = 0; i < code.shown.size(); ++i) {
+    if (code.from_base[i] || code.shown[i].rfind("// ---- ", 0) == 0) continue;
+    if (!collapse_whitespace(code.shown[i]).empty()) return true;
+  }
+  return false;
+}
+
+std::string run_sim(const std::vector<std::string>& args, const fs::path& dir) {
+  if (!fs::exists(kSim)) {
+    throw std::runtime_error(std::string(kSim) +
+                             " is missing: install Debian's similarity-tester (./proctor "
+                             "installs it with the kit's packages)");
+  }
+  std::vector<std::string> argv{kSim};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const fs::path log = dir / "sim.out";
+  const Exit exit = run_logged(argv, dir, log);
+  if (!exit.ok()) {
+    throw std::runtime_error("sim_c++ failed (" + exit.describe() + "): " + last_lines(log, 5));
+  }
+  return read_file(log);
+}
+
+constexpr const char* kRunColors[] = {"#ffe08a", "#b8e0ff", "#c9f2c0",
+                                      "#f7c6e0", "#e0d0ff", "#ffd0b0"};
+
+std::string page_start(const std::string& title) {
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+         "style-src 'unsafe-inline'\">\n<title>" +
+         html_escape(title) +
+         "</title>\n<style>\n"
+         "body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1400px;padding:12px "
+         "16px;color:#1d1d1d}\n"
+         "h1{font-size:1.4em}h2{font-size:1.12em;margin-top:1.5em}\n"
+         "table{border-collapse:collapse;font-size:.92em}th,td{padding:3px 8px;border-bottom:1px "
+         "solid #e4e4e4;text-align:left}th{background:#f3f3f3}\n"
+         ".n{text-align:right;font-variant-numeric:tabular-nums}.wrap{overflow-x:auto}\n"
+         ".hot{background:#fff4d6}.sides{display:flex;flex-wrap:wrap;gap:14px}\n"
+         ".side{flex:1 1 440px;min-width:0;overflow-x:auto}\n"
+         "pre{font-size:12px;line-height:1.35;margin:0;background:#fafafa;border:1px solid "
+         "#ddd;padding:4px 0}\n"
+         "pre span{display:block;padding:0 6px;white-space:pre}.base{color:#999}\n"
+         "i{font-style:normal;color:#999;display:inline-block;width:3.2em;text-align:right;"
+         "margin-right:.8em;user-select:none}\n"
+         "@media print{body{max-width:none}a{color:inherit;text-decoration:none}.side{flex-basis:"
+         "45%}pre span{white-space:pre-wrap}}\n"
+         "</style>\n</head>\n<body>\n";
+}
+
+std::string pair_page_name(const SimilarPair& pair) {
+  return pair.first + "--" + pair.second + ".html";
+}
+
+// One side of a pair page: every line, numbered, the base greyed, each
+// run's lines in its color with an anchor at its first line.
+std::string code_side(const Code& code, const std::vector<SimRun>& runs, bool left,
+                      const std::string& side) {
+  std::vector<int> run_of(code.shown.size() + 1, -1);
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    const int first = left ? runs[r].left_first : runs[r].right_first;
+    const int last = left ? runs[r].left_last : runs[r].right_last;
+    for (int line = std::max(1, first); line <= last && line <= static_cast<int>(code.shown.size());
+         ++line) {
+      if (run_of[line] < 0) run_of[line] = static_cast<int>(r);
+    }
+  }
+  std::string html = "<pre>";
+  for (std::size_t i = 0; i < code.shown.size(); ++i) {
+    const int line = static_cast<int>(i) + 1;
+    const int run = run_of[line];
+    html += "<span";
+    if (run >= 0 && (line == 1 || run_of[line - 1] != run)) {
+      html += " id=\"" + side + "-run-" + std::to_string(run + 1) + "\"";
+    }
+    if (run >= 0) {
+      html += " style=\"background:" + std::string(kRunColors[run % 6]) + "\"";
+    } else if (code.from_base[i]) {
+      html += " class=\"base\"";
+    }
+    html += "><i>" + std::to_string(line) + "</i>" + html_escape(code.shown[i]) + "</span>";
+  }
+  return html + "</pre>";
+}
+
+std::string pair_page(const Lab& lab, const SimilarPair& pair, const Code& first,
+                      const Code& second, const std::vector<SimRun>& runs) {
+  std::string html = page_start(pair.first + " and " + pair.second + ": similarity");
+  html += "<nav><a href=\"../index.html\">&larr; every pair</a></nav>\n<h1>" +
+          html_escape(pair.first) + " and " + html_escape(pair.second) + "</h1>\n<p>Lab " +
+          html_escape(lab.id) + ". " + std::to_string(pair.first_in_second) + "% of " +
+          html_escape(pair.first) + "'s own code is in " + html_escape(pair.second) + ", " +
+          std::to_string(pair.second_in_first) + "% of " + html_escape(pair.second) + "'s in " +
+          html_escape(pair.first) +
+          ". sim_c++ compares tokens, so renamed identifiers, changed comments and layout still "
+          "match. Grey lines are the skeleton's or the contract's, left out of the comparison; "
+          "each colour is one matching run.</p>\n";
+  html += "<div class=\"wrap\"><table><thead><tr><th>Run</th><th>" + html_escape(pair.first) +
+          "</th><th>" + html_escape(pair.second) +
+          "</th><th class=\"n\">Tokens</th></tr></thead><tbody>";
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    const std::string n = std::to_string(r + 1);
+    html += "<tr><td style=\"background:" + std::string(kRunColors[r % 6]) + "\">" + n +
+            "</td><td><a href=\"#a-run-" + n + "\">lines " + std::to_string(runs[r].left_first) +
+            "-" + std::to_string(runs[r].left_last) + "</a></td><td><a href=\"#b-run-" + n +
+            "\">lines " + std::to_string(runs[r].right_first) + "-" +
+            std::to_string(runs[r].right_last) + "</a></td><td class=\"n\">" +
+            std::to_string(runs[r].tokens) + "</td></tr>";
+  }
+  html += "</tbody></table></div>\n<div class=\"sides\"><div class=\"side\"><h2>" +
+          html_escape(pair.first) + "</h2>" + code_side(first, runs, true, "a") +
+          "</div><div class=\"side\"><h2>" + html_escape(pair.second) + "</h2>" +
+          code_side(second, runs, false, "b") + "</div></div>\n</body>\n</html>\n";
+  return html;
+}
+
+std::string index_page(const Lab& lab, const SimilarityReport& report,
+                       const SimilarityOptions& options, const std::vector<std::string>& base_files,
+                       bool beside_grades) {
+  std::string html = page_start("Lab " + lab.id + ": code similarity");
+  if (beside_grades) html += "<nav><a href=\"../index.html\">&larr; the class</a></nav>\n";
+  html += "<h1>Lab " + html_escape(lab.id) + ": code similarity</h1>\n<p>" +
+          std::to_string(report.compared.size()) +
+          " submissions compared pairwise by sim_c++ "
+          "(Debian's similarity-tester) after every line of ";
+  for (std::size_t i = 0; i < base_files.size(); ++i) {
+    html += (i ? ", " : "") + html_escape(base_files[i]);
+  }
+  html += " was taken out. <strong>" + std::to_string(report.suspicious) +
+          " pair(s)</strong> at or "
+          "above " +
+          std::to_string(options.threshold) +
+          "%. A pair's score is the larger share of one submission's own code found in the "
+          "other. Every pair sharing a run is in <a href=\"pairs.csv\">pairs.csv</a>. A high "
+          "score is a reason to read both, not a verdict: short tasks written from the same "
+          "handout can look alike.</p>\n";
+  html +=
+      "<div class=\"wrap\"><table><thead><tr><th class=\"n\">#</th><th>Submission</th><th>"
+      "Submission</th><th class=\"n\">first in second</th><th class=\"n\">second in first</th>"
+      "<th class=\"n\">Score</th><th>Side by side</th></tr></thead><tbody>\n";
+  // Every suspicious pair, then enough of the rest to show where the gap is.
+  const std::size_t shown =
+      std::min(report.pairs.size(), static_cast<std::size_t>(report.suspicious) + 20);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const SimilarPair& pair = report.pairs[i];
+    const bool hot = pair.score() >= options.threshold;
+    html +=
+        std::string("<tr") + (hot ? " class=\"hot\"" : "") + "><td class=\"n\">" +
+        std::to_string(i + 1) + "</td><td>" + html_escape(pair.first) + "</td><td>" +
+        html_escape(pair.second) + "</td><td class=\"n\">" + std::to_string(pair.first_in_second) +
+        "%</td><td class=\"n\">" + std::to_string(pair.second_in_first) +
+        "%</td><td class=\"n\"><strong>" + std::to_string(pair.score()) + "%</strong></td><td>" +
+        (hot ? "<a href=\"pairs/" + pair_page_name(pair) + "\">compare</a>" : "") + "</td></tr>\n";
+  }
+  html += "</tbody></table></div>\n";
+  if (shown < report.pairs.size()) {
+    html += "<p>" + std::to_string(report.pairs.size() - shown) +
+            " more pair(s) below, in pairs.csv.</p>\n";
+  }
+  if (!report.left_out.empty()) {
+    html += "<h2>Not compared</h2><ul>";
+    for (const auto& [id, why] : report.left_out) {
+      html += "<li>" + html_escape(id) + ": " + html_escape(why) + "</li>";
+    }
+    html += "</ul>\n";
+  }
+  return html + "</body>\n</html>\n";
+}
+
+}  // namespace
+
+std::set<std::string> base_lines(const std::vector<std::string>& texts) {
+  std::set<std::string> lines;
+  for (const auto& text : texts) {
+    for (const auto& line : split_lines(text)) {
+      const std::string collapsed = collapse_whitespace(line);
+      if (!collapsed.empty() && !only_punctuation(collapsed)) lines.insert(collapsed);
+    }
+  }
+  return lines;
+}
+
+std::string strip_base(const std::string& text, const std::set<std::string>& base) {
+  std::string out;
+  for (const auto& line : split_lines(text)) {
+    if (base.count(collapse_whitespace(line)) == 0) out += line;
+    out += "\n";
+  }
+  return out;
+}
+
+std::vector<SimPercentage> parse_sim_percentages(const std::string& output) {
+  static const std::regex line(R"(^(.+) consists for (\d+) % of (.+) material$)");
+  std::vector<SimPercentage> found;
+  for (const auto& text : split_lines(output)) {
+    std::smatch match;
+    if (std::regex_match(text, match, line)) {
+      found.push_back({match[1], match[3], std::stoi(match[2])});
+    }
+  }
+  return found;
+}
+
+std::vector<SimRun> parse_sim_runs(const std::string& output) {
+  static const std::regex line(
+      R"(^(\S+): line (\d+)-(\d+)\s*\|(\S+): line (\d+)-(\d+)\s*\[(\d+)\]$)");
+  std::vector<SimRun> runs;
+  for (const auto& text : split_lines(output)) {
+    std::smatch match;
+    if (std::regex_match(text, match, line)) {
+      runs.push_back({match[1], std::stoi(match[2]), std::stoi(match[3]), match[4],
+                      std::stoi(match[5]), std::stoi(match[6]), std::stoi(match[7])});
+    }
+  }
+  return runs;
+}
+
+SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submission>& submissions,
+                                     const SimilarityOptions& options, const fs::path& scratch) {
+  const auto started = std::chrono::steady_clock::now();
+  if (options.threshold < 1 || options.threshold > 100) {
+    throw std::runtime_error("the threshold is a percentage from 1 to 100, not " +
+                             std::to_string(options.threshold));
+  }
+  // The base: what every student was given to start from.
+  std::vector<std::string> base_texts, base_files;
+  for (const auto& file : lab.student_files) {
+    if (is_code(file) && fs::exists(lab.skeleton_dir / file)) {
+      base_texts.push_back(read_file(lab.skeleton_dir / file));
+      base_files.push_back(file + " (skeleton)");
+    }
+  }
+  for (const auto& entry : fs::directory_iterator(lab.dir)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && name.size() > 2 && name.compare(name.size() - 2, 2, ".h") == 0 &&
+        std::find(lab.student_files.begin(), lab.student_files.end(), name) ==
+            lab.student_files.end()) {
+      base_texts.push_back(read_file(entry.path()));
+      base_files.push_back(name + " (contract)");
+    }
+  }
+  std::sort(base_files.begin(), base_files.end());
+  const std::set<std::string> base = base_lines(base_texts);
+
+  fs::remove_all(scratch);
+  const fs::path code_dir = scratch / "code";
+  fs::create_directories(code_dir);
+  SimilarityReport report;
+  std::vector<Code> codes;
+  std::map<std::string, std::size_t> by_file, index_of;
+  std::vector<Submission> sorted = submissions;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Submission& a, const Submission& b) { return a.id < b.id; });
+  for (const auto& submission : sorted) {
+    try {
+      Code code = read_code(lab, submission, base, scratch / "unpacked");
+      if (!has_own_code(code)) {
+        report.left_out.emplace_back(submission.id, "nothing beyond the skeleton");
+        continue;
+      }
+      char name[32];
+      std::snprintf(name, sizeof name, "%05zu.cc", codes.size());
+      write_atomically(code_dir / name, code.compared);
+      by_file[name] = codes.size();
+      index_of[code.id] = codes.size();
+      report.compared.push_back(code.id);
+      codes.push_back(std::move(code));
+    } catch (const std::exception& e) {
+      report.left_out.emplace_back(submission.id, e.what());
+    }
+  }
+  if (codes.size() < 2) {
+    throw std::runtime_error("fewer than two submissions of lab " + lab.id +
+                             " have code of their own to compare (" +
+                             std::to_string(report.left_out.size()) + " left out)");
+  }
+  std::vector<std::string> args{"-p", "-e", "-a", "-s", "-t1"};
+  for (const auto& [file, index] : by_file) args.push_back(file);
+  std::map<std::pair<std::size_t, std::size_t>, SimilarPair> pairs;
+  for (const auto& found : parse_sim_percentages(run_sim(args, code_dir))) {
+    if (!by_file.count(found.from) || !by_file.count(found.of)) continue;
+    std::size_t from = by_file[found.from], of = by_file[found.of];
+    if (from == of) continue;
+    SimilarPair& pair = pairs[{std::min(from, of), std::max(from, of)}];
+    pair.first = codes[std::min(from, of)].id;
+    pair.second = codes[std::max(from, of)].id;
+    (from < of ? pair.first_in_second : pair.second_in_first) = found.percent;
+  }
+  for (const auto& [indices, pair] : pairs) report.pairs.push_back(pair);
+  std::stable_sort(report.pairs.begin(), report.pairs.end(),
+                   [](const SimilarPair& a, const SimilarPair& b) {
+                     if (a.score() != b.score()) return a.score() > b.score();
+                     return std::min(a.first_in_second, a.second_in_first) >
+                            std::min(b.first_in_second, b.second_in_first);
+                   });
+
+  // The report replaces the last one, and is written whole before it shows.
+  fs::remove_all(options.out / "pairs");
+  fs::create_directories(options.out / "pairs");
+  std::string csv = "first,second,first_in_second,second_in_first,score\n";
+  for (const auto& pair : report.pairs) {
+    csv += pair.first + "," + pair.second + "," + std::to_string(pair.first_in_second) + "," +
+           std::to_string(pair.second_in_first) + "," + std::to_string(pair.score()) + "\n";
+    if (pair.score() < options.threshold) continue;
+    ++report.suspicious;
+    const std::size_t first = index_of.at(pair.first), second = index_of.at(pair.second);
+    char first_name[32], second_name[32];
+    std::snprintf(first_name, sizeof first_name, "%05zu.cc", first);
+    std::snprintf(second_name, sizeof second_name, "%05zu.cc", second);
+    std::vector<SimRun> runs;
+    for (auto run :
+         parse_sim_runs(run_sim({"-n", "-e", "-s", first_name, second_name}, code_dir))) {
+      if (run.left != first_name) {
+        std::swap(run.left, run.right);
+        std::swap(run.left_first, run.right_first);
+        std::swap(run.left_last, run.right_last);
+      }
+      if (run.left == first_name && run.right == second_name) runs.push_back(run);
+    }
+    std::sort(runs.begin(), runs.end(),
+              [](const SimRun& a, const SimRun& b) { return a.left_first < b.left_first; });
+    write_atomically(options.out / "pairs" / pair_page_name(pair),
+                     pair_page(lab, pair, codes[first], codes[second], runs));
+  }
+  write_atomically(options.out / "pairs.csv", csv);
+  const bool beside_grades = fs::exists(options.out.parent_path() / "grades.json");
+  write_atomically(options.out / "index.html",
+                   index_page(lab, report, options, base_files, beside_grades));
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const nlohmann::json summary{{"lab", lab.id},
+                               {"threshold", options.threshold},
+                               {"submissions", report.compared.size()},
+                               {"suspicious", report.suspicious},
+                               {"pairs", report.pairs.size()},
+                               {"seconds", report.seconds}};
+  write_atomically(options.out / "summary.json", summary.dump(2) + "\n");
+  fs::remove_all(scratch);
+  return report;
+}
+
+}  // namespace proctor
