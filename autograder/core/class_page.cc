@@ -43,27 +43,38 @@ nav{font-size:.9em;margin-bottom:.5em}
 
 constexpr char kSortScript[] = R"(<script>
 // Click a column heading to sort the student table by it (again: reverse).
-for (const th of document.querySelectorAll("table.sortable th[data-type]")) {
-  th.addEventListener("click", () => {
-    const table = th.closest("table");
-    const column = Array.from(th.parentNode.children).indexOf(th);
-    const ascending = th.getAttribute("aria-sort") !== "ascending";
-    for (const other of table.querySelectorAll("th")) other.removeAttribute("aria-sort");
-    th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-    const key = (row) => {
-      const cell = row.cells[column];
-      const text = cell.dataset.sort ?? cell.textContent;
-      return th.dataset.type === "number" ? parseFloat(text) : text;
-    };
-    const rows = Array.from(table.tBodies[0].rows);
-    rows.sort((a, b) => {
-      const x = key(a), y = key(b);
-      const order = typeof x === "number" ? x - y : String(x).localeCompare(String(y));
-      return ascending ? order : -order;
-    });
-    for (const row of rows) table.tBodies[0].appendChild(row);
+function sortBy(th, ascending) {
+  const table = th.closest("table");
+  const column = Array.from(th.parentNode.children).indexOf(th);
+  for (const other of table.querySelectorAll("th")) other.removeAttribute("aria-sort");
+  th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  const key = (row) => {
+    const cell = row.cells[column];
+    const text = cell.dataset.sort ?? cell.textContent;
+    return th.dataset.type === "number" ? parseFloat(text) : text;
+  };
+  const rows = Array.from(table.tBodies[0].rows);
+  rows.sort((a, b) => {
+    const x = key(a), y = key(b);
+    const order = typeof x === "number" ? x - y : String(x).localeCompare(String(y));
+    return ascending ? order : -order;
   });
+  for (const row of rows) table.tBodies[0].appendChild(row);
 }
+const headings = document.querySelectorAll("table.sortable th[data-type]");
+for (const th of headings) {
+  th.addEventListener("click", () => sortBy(th, th.getAttribute("aria-sort") !== "ascending"));
+}
+// A link can ask for an order: index.html#sort=score, #sort=-score (descending).
+function sortAsked() {
+  const asked = /^#sort=(-?)(.+)$/.exec(decodeURIComponent(location.hash));
+  if (!asked) return;
+  for (const th of headings) {
+    if (th.textContent.trim().toLowerCase() === asked[2].toLowerCase()) sortBy(th, asked[1] !== "-");
+  }
+}
+sortAsked();
+window.addEventListener("hashchange", sortAsked);
 </script>)";
 
 std::string page_head(const std::string& title, bool script) {
@@ -437,7 +448,8 @@ std::string class_page_html(const std::string& title, const std::vector<Submissi
           "median over those that built: a test near its deadline is where a loaded grader "
           "would time out first.</p>"
        << slowest_html(tests) << "\n"
-       << "<h2>Students</h2><p>Click a heading to sort. Review: source lines that reach for the "
+       << "<h2>Students</h2><p>Click a heading to sort (a link can too: <a "
+          "href=\"#sort=-score\">#sort=-score</a>). Review: source lines that reach for the "
           "test harness, for the instructor to read (never scored).</p>"
        << student_table_html(results) << "\n"
        << kSortScript << "\n</body>\n</html>\n";

@@ -94,7 +94,8 @@ bool is_instructor_only(const fs::path& relative) {
   const std::string path = relative.generic_string();
   for (const char* prefix :
        {"solutions", "autograder/hidden", "autograder/samples", "autograder/corpus",
-        "autograder/tests/golden", "autograder/benchmarks", "autograder/release", ".ci"}) {
+        "autograder/tests/golden", "autograder/tests/similarity", "autograder/benchmarks",
+        "autograder/release", ".ci"}) {
     const std::string p = prefix;
     if (path == p || path.rfind(p + "/", 0) == 0) return true;
   }

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "autograder/core/batch.h"
+#include "autograder/core/class_page.h"
 #include "autograder/core/distribute.h"
 #include "autograder/core/docs.h"
 #include "autograder/core/files.h"
@@ -161,6 +162,21 @@ Problems compare_with_golden(const fs::path& golden, const SubmissionResult& res
   return problems;
 }
 
+// Where the golden check of a lab leaves its graded samples as a results
+// folder (gradebook, class page), for the class page check to read.
+fs::path sample_class_dir(const SelftestOptions& options, const Lab& lab) {
+  return options.scratch / "classes" / lab.id;
+}
+
+// Saves `results` as a class into a new results folder `dir`, with its
+// gradebook, summary and class pages.
+void save_class(const Lab& lab, const std::vector<SubmissionResult>& results, const fs::path& dir) {
+  fs::remove_all(dir);
+  const ResultStore store(dir, lab);
+  for (const auto& result : results) store.save(result);
+  store.write_class_files(results.empty() ? "" : results.front().kit_version);
+}
+
 Problems golden_results(const Kit& kit, const Lab& lab, const SelftestOptions& options) {
   std::vector<Sample> samples = materialize_samples(kit, lab);
   std::vector<Submission> submissions;
@@ -175,7 +191,9 @@ Problems golden_results(const Kit& kit, const Lab& lab, const SelftestOptions& o
     if (sample.correct) correct.insert(sample.name);
     if (!sample.unsettled.empty()) unsettled[sample.name] = sample.unsettled;
   }
-  for (const auto& result : grade(kit, lab, submissions, grading)) {
+  const std::vector<SubmissionResult> results = grade(kit, lab, submissions, grading);
+  save_class(lab, results, sample_class_dir(options, lab));
+  for (const auto& result : results) {
     if (correct.count(result.id) != 0 && result.score() != result.max_score()) {
       // What it lost, in the test's own words: a correct solution losing a
       // point once is the flake this check is here to find.
@@ -442,6 +460,131 @@ Problems site_in_browser(const Kit& kit, const fs::path& scratch, const Selftest
   for (std::string line; std::getline(in, line);) options.say(line);
   if (!checked.ok()) return {"the browser check failed; see " + log.string()};
   return {};
+}
+
+// The ids of the student table's rows, in the order a rendered DOM shows them.
+std::vector<std::string> student_rows(const std::string& dom) {
+  std::vector<std::string> ids;
+  const auto table = dom.find("class=\"sortable\"");
+  if (table == std::string::npos) return ids;
+  static const std::regex row(R"(<tr><td><a href="([^"/]+)/report\.html")");
+  const std::string rest = dom.substr(table);
+  for (std::sregex_iterator it(rest.begin(), rest.end(), row), end; it != end; ++it) {
+    ids.push_back((*it)[1]);
+  }
+  return ids;
+}
+
+// The class page of a lab's graded samples and the similarity report of the
+// test class, in Chromium from file://, as an instructor opens them.
+Problems class_pages_in_browser(const Kit& kit, const Lab& lab, const SelftestOptions& options) {
+  Problems problems;
+  const fs::path dir = sample_class_dir(options, lab);
+  if (!fs::exists(dir / "grades.json")) {
+    // Run alone (--only): grade the samples here.
+    GradeOptions grading = options.grading;
+    grading.runs = kSampleRuns;
+    grading.configs = lab.sample_configs;
+    std::vector<Submission> submissions;
+    for (const auto& sample : materialize_samples(kit, lab))
+      submissions.push_back(sample.submission);
+    save_class(lab, grade(kit, lab, submissions, grading), dir);
+  }
+  const std::vector<SubmissionResult> results = ResultStore(dir, lab).all();
+
+  // proctor similar on the test class, into the results folder it then links.
+  const fs::path fixture = kit.root() / "autograder" / "tests" / "similarity" / lab.id;
+  const fs::path log = options.scratch / "class_pages" / "similar.log";
+  Ran similar;
+  if (!expect_ok(kit.root(),
+                 {"similar", lab.id, fixture.string(), "--out", (dir / kSimilarityFolder).string()},
+                 log, problems, &similar)) {
+    return problems;
+  }
+  std::istringstream lines(similar.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (contains(line, "Compared") || contains(line, "%  ")) options.say(line);
+  }
+  // The disguised copies of student_07 rank first, above the threshold; no
+  // independent pair reaches it.
+  const std::set<std::string> copies{"student_07", "student_13", "student_14"};
+  std::istringstream csv(read_file(dir / kSimilarityFolder / "pairs.csv"));
+  std::string row;
+  std::getline(csv, row);
+  for (int rank = 1; std::getline(csv, row); ++rank) {
+    std::vector<std::string> cells;
+    std::istringstream fields(row);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    if (cells.size() != 5) {
+      problems.push_back("pairs.csv has a malformed row: " + row);
+      break;
+    }
+    const int score = std::stoi(cells[4]);
+    const bool copied = copies.count(cells[0]) && copies.count(cells[1]);
+    if (rank <= 3 && (!copied || score < 50)) {
+      problems.push_back("pair " + std::to_string(rank) + " is " + cells[0] + " and " + cells[1] +
+                         " at " + cells[4] +
+                         "%: the disguised copies of student_07 should rank "
+                         "first, at or above 50%");
+    }
+    if (rank > 3 && score >= 50) {
+      problems.push_back("independent submissions " + cells[0] + " and " + cells[1] + " score " +
+                         cells[4] + "%, at or above the threshold");
+    }
+  }
+  if (!contains(read_file(dir / "index.html"), "Code similarity")) {
+    problems.push_back("the class page does not link the similarity report proctor similar wrote");
+  }
+
+  // The pages in Chromium: no console message, every link resolves.
+  std::string failing;
+  for (const auto& result : results) {
+    const bool failed = std::any_of(result.tests.begin(), result.tests.end(),
+                                    [](const TestResult& test) { return !test.passed; });
+    if (result.status == Status::graded && failed) {
+      failing = result.id;
+      break;
+    }
+  }
+  if (failing.empty()) {
+    problems.push_back("no graded sample of lab " + lab.id + " fails a test");
+    return problems;
+  }
+  const fs::path shots = options.scratch / "class_pages" / "screenshots";
+  fs::remove_all(shots);
+  const fs::path check_log = options.scratch / "class_pages" / "check_pages.log";
+  const Exit checked = run_logged(
+      {(kit.root() / "docs" / "tools" / "check_pages.sh").string(), dir.string(), shots.string(),
+       "index.html|Pass rate per test", "index.html#sort=-score|Pass rate per test",
+       failing + "/report.html|Failed tests",
+       std::string(kSimilarityFolder) + "/index.html|code similarity",
+       std::string(kSimilarityFolder) + "/pairs/student_07--student_13.html|matching run"},
+      kit.root(), check_log);
+  std::istringstream said(read_file(check_log));
+  for (std::string line; std::getline(said, line);) options.say(line);
+  if (!checked.ok()) {
+    problems.push_back("the browser check failed; see " + check_log.string());
+    return problems;
+  }
+
+  // The table sorts in the browser: by id as written, by score on request.
+  std::map<std::string, double> scores;
+  for (const auto& result : results) scores[result.id] = result.score();
+  const auto plain = student_rows(read_file(shots / "index.dom.html"));
+  const auto sorted = student_rows(read_file(shots / "index_sort_-score.dom.html"));
+  if (plain.size() != results.size() || sorted.size() != results.size()) {
+    problems.push_back("the class page shows " + std::to_string(plain.size()) + " and, sorted, " +
+                       std::to_string(sorted.size()) + " students, not " +
+                       std::to_string(results.size()));
+  } else if (!std::is_sorted(plain.begin(), plain.end())) {
+    problems.push_back("the class page's students are not in id order");
+  } else if (!std::is_sorted(sorted.begin(), sorted.end(),
+                             [&](const auto& a, const auto& b) { return scores[a] > scores[b]; }) ||
+             sorted == plain) {
+    problems.push_back("index.html#sort=-score did not sort the students by score in Chromium");
+  }
+  options.say("screenshots: " + shots.string());
+  return problems;
 }
 
 Problems bench_outputs(const Kit& kit, const fs::path& out, const SelftestOptions& options) {
@@ -1164,6 +1307,15 @@ std::vector<Check> selftest_checks(const Kit& kit, const SelftestOptions& option
                           " is contained: every attack as its golden result says, honest "
                           "submissions untouched, the kit unchanged, nothing left running",
                       [&kit, &lab, options] { return corpus_contained(kit, lab, options); }});
+  }
+  if (const Lab& first = kit.labs().front();
+      fs::exists(kit.root() / "autograder" / "tests" / "similarity" / first.id) &&
+      fs::exists(kit.root() / "autograder" / "samples" / first.id / "samples.json")) {
+    checks.push_back(
+        {"the class page of lab " + first.id +
+             "'s samples and a similarity report render in Chromium from file:// without a "
+             "console message, sort, and every link resolves; disguised copies rank first",
+         [&kit, &first, options] { return class_pages_in_browser(kit, first, options); }});
   }
   checks.push_back({"the site builds without warnings, renders in Chromium and has no broken link",
                     [&kit, scratch, options] { return site_in_browser(kit, scratch, options); }});

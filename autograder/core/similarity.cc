@@ -94,11 +94,13 @@ Code read_code(const Lab& lab, const Submission& submission, const std::set<std:
   return code;
 }
 
-// True if `code` has any line of its own beyond the base and file headers.
+// True if `code` has a line of its own beyond the base, the file headers and
+// lone braces.
 bool has_own_code(const Code& code) {
   for (std::size_t i = 0; i < code.shown.size(); ++i) {
     if (code.from_base[i] || code.shown[i].rfind("// ---- ", 0) == 0) continue;
-    if (!collapse_whitespace(code.shown[i]).empty()) return true;
+    const std::string line = collapse_whitespace(code.shown[i]);
+    if (!line.empty() && !only_punctuation(line)) return true;
   }
   return false;
 }

@@ -1,6 +1,9 @@
 """Checks every internal link and image of a generated site.
 
-Usage: check_links.py SITE_DIR
+Usage: check_links.py [--recursive] SITE_DIR
+
+--recursive checks the pages in SITE_DIR's sub-folders too (a results
+folder: the class page, a page per student, the similarity report).
 Prints one line per broken link and a summary; exits 1 if any is broken.
 """
 import html.parser
@@ -21,8 +24,14 @@ class Links(html.parser.HTMLParser):
 
 
 def main():
-    site = pathlib.Path(sys.argv[1]).resolve()
-    pages = sorted(site.glob("*.html"))
+    args = sys.argv[1:]
+    recursive = "--recursive" in args
+    args = [arg for arg in args if arg != "--recursive"]
+    if len(args) != 1:
+        print("usage: check_links.py [--recursive] SITE_DIR", file=sys.stderr)
+        return 2
+    site = pathlib.Path(args[0]).resolve()
+    pages = sorted(site.rglob("*.html") if recursive else site.glob("*.html"))
     checked = 0
     broken = []
     for page in pages:
@@ -37,7 +46,7 @@ def main():
                 continue
             checked += 1
             if not (page.parent / path).resolve().exists():
-                broken.append(f"{page.name}: broken {tag} -> {target}")
+                broken.append(f"{page.relative_to(site)}: broken {tag} -> {target}")
     for line in broken:
         print(line)
     print(f"{len(pages)} pages, {checked} internal links and images checked, {len(broken)} broken")
