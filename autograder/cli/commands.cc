@@ -176,6 +176,13 @@ int similar(const Kit& kit, const std::string& lab_name, const std::vector<std::
                 pair.second_in_first, pair.first.c_str(), pair.second.c_str(),
                 pair.score() >= threshold ? "" : "   (below the threshold)");
   }
+  for (std::size_t i = 0; i < report.groups.size() && i < 10; ++i) {
+    std::string members;
+    for (const auto& id : report.groups[i]) members += (members.empty() ? "" : ", ") + id;
+    if (members.size() > 100) members = members.substr(0, 97) + "...";
+    std::printf("%s  group of %zu: %s\n", i == 0 ? "\n" : "", report.groups[i].size(),
+                members.c_str());
+  }
   std::printf("\n%d pair(s) at or above %d%%.\nReport:    %s\nPairs:     %s\n", report.suspicious,
               threshold, (options.out / "index.html").c_str(), (options.out / "pairs.csv").c_str());
   // Beside a grade of the same lab, the class page links the report.

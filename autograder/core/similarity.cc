@@ -1,13 +1,18 @@
 #include "autograder/core/similarity.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <exception>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "autograder/core/class_page.h"
 #include "autograder/core/files.h"
@@ -20,6 +25,14 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kSim[] = "/usr/bin/sim_c++";
+
+// Side-by-side pages for at most this many pairs, the highest first: a lab
+// whose solutions all look alike would otherwise write thousands.
+constexpr std::size_t kMaxPairPages = 300;
+
+// Groups of submissions linked by suspicious pairs up to this size have
+// every pair within them compared.
+constexpr std::size_t kFullyComparedGroup = 12;
 
 std::string collapse_whitespace(const std::string& line) {
   std::string out;
@@ -105,7 +118,10 @@ bool has_own_code(const Code& code) {
   return false;
 }
 
-std::string run_sim(const std::vector<std::string>& args, const fs::path& dir) {
+// Runs sim_c++ in `dir` (where the files are); its output goes through
+// `output`, a file of its own for each call running at once.
+std::string run_sim(const std::vector<std::string>& args, const fs::path& dir,
+                    const std::string& output = "sim.out") {
   if (!fs::exists(kSim)) {
     throw std::runtime_error(std::string(kSim) +
                              " is missing: install Debian's similarity-tester (./proctor "
@@ -113,12 +129,41 @@ std::string run_sim(const std::vector<std::string>& args, const fs::path& dir) {
   }
   std::vector<std::string> argv{kSim};
   argv.insert(argv.end(), args.begin(), args.end());
-  const fs::path log = dir / "sim.out";
+  const fs::path log = dir / output;
   const Exit exit = run_logged(argv, dir, log);
   if (!exit.ok()) {
     throw std::runtime_error("sim_c++ failed (" + exit.describe() + "): " + last_lines(log, 5));
   }
   return read_file(log);
+}
+
+// Calls work(i) for every i below `count`, on one thread per core.
+void parallel_for(std::size_t count, const std::function<void(std::size_t)>& work) {
+  std::atomic<std::size_t> next{0};
+  std::mutex failed_lock;
+  std::exception_ptr failed;
+  std::vector<std::thread> threads;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned t = 0; t < std::min<std::size_t>(cores, count); ++t) {
+    threads.emplace_back([&] {
+      for (std::size_t i = next++; i < count; i = next++) {
+        try {
+          work(i);
+        } catch (...) {
+          const std::lock_guard<std::mutex> lock(failed_lock);
+          if (!failed) failed = std::current_exception();
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  if (failed) std::rethrow_exception(failed);
+}
+
+std::string code_file(std::size_t index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%05zu.cc", index);
+  return name;
 }
 
 constexpr const char* kRunColors[] = {"#ffe08a", "#b8e0ff", "#c9f2c0",
@@ -223,40 +268,61 @@ std::string index_page(const Lab& lab, const SimilarityReport& report,
   html += "<h1>Lab " + html_escape(lab.id) + ": code similarity</h1>\n<p>" +
           std::to_string(report.compared.size()) +
           " submissions compared pairwise by sim_c++ "
-          "(Debian's similarity-tester) after every line of ";
+          "(Debian's similarity-tester), each without the lines it shares with ";
   for (std::size_t i = 0; i < base_files.size(); ++i) {
     html += (i ? ", " : "") + html_escape(base_files[i]);
   }
-  html += " was taken out. <strong>" + std::to_string(report.suspicious) +
+  html += " (what every student was given). <strong>" + std::to_string(report.suspicious) +
           " pair(s)</strong> at or "
           "above " +
           std::to_string(options.threshold) +
           "%. A pair's score is the larger share of one submission's own code found in the "
-          "other. Every pair sharing a run is in <a href=\"pairs.csv\">pairs.csv</a>. A high "
+          "other. Every pair found sharing code is in <a href=\"pairs.csv\">pairs.csv</a>. A high "
           "score is a reason to read both, not a verdict: short tasks written from the same "
           "handout can look alike.</p>\n";
   html +=
       "<div class=\"wrap\"><table><thead><tr><th class=\"n\">#</th><th>Submission</th><th>"
       "Submission</th><th class=\"n\">first in second</th><th class=\"n\">second in first</th>"
       "<th class=\"n\">Score</th><th>Side by side</th></tr></thead><tbody>\n";
-  // Every suspicious pair, then enough of the rest to show where the gap is.
+  // Every suspicious pair (up to a limit), then enough of the rest to show
+  // where the gap is.
   const std::size_t shown =
-      std::min(report.pairs.size(), static_cast<std::size_t>(report.suspicious) + 20);
+      std::min(report.pairs.size(),
+               std::min(static_cast<std::size_t>(report.suspicious), kMaxPairPages) + 20);
+  if (static_cast<std::size_t>(report.suspicious) > kMaxPairPages) {
+    html += "<p>Side-by-side pages for the " + std::to_string(kMaxPairPages) +
+            " highest pairs only: so many pairs alike usually means the lab leaves little room "
+            "for different code.</p>\n";
+  }
   for (std::size_t i = 0; i < shown; ++i) {
     const SimilarPair& pair = report.pairs[i];
     const bool hot = pair.score() >= options.threshold;
-    html +=
-        std::string("<tr") + (hot ? " class=\"hot\"" : "") + "><td class=\"n\">" +
-        std::to_string(i + 1) + "</td><td>" + html_escape(pair.first) + "</td><td>" +
-        html_escape(pair.second) + "</td><td class=\"n\">" + std::to_string(pair.first_in_second) +
-        "%</td><td class=\"n\">" + std::to_string(pair.second_in_first) +
-        "%</td><td class=\"n\"><strong>" + std::to_string(pair.score()) + "%</strong></td><td>" +
-        (hot ? "<a href=\"pairs/" + pair_page_name(pair) + "\">compare</a>" : "") + "</td></tr>\n";
+    html += std::string("<tr") + (hot ? " class=\"hot\"" : "") + "><td class=\"n\">" +
+            std::to_string(i + 1) + "</td><td>" + html_escape(pair.first) + "</td><td>" +
+            html_escape(pair.second) + "</td><td class=\"n\">" +
+            std::to_string(pair.first_in_second) + "%</td><td class=\"n\">" +
+            std::to_string(pair.second_in_first) + "%</td><td class=\"n\"><strong>" +
+            std::to_string(pair.score()) + "%</strong></td><td>" +
+            (hot && i < kMaxPairPages ? "<a href=\"pairs/" + pair_page_name(pair) + "\">compare</a>"
+                                      : "") +
+            "</td></tr>\n";
   }
   html += "</tbody></table></div>\n";
   if (shown < report.pairs.size()) {
     html += "<p>" + std::to_string(report.pairs.size() - shown) +
             " more pair(s) below, in pairs.csv.</p>\n";
+  }
+  if (!report.groups.empty()) {
+    html +=
+        "<h2>Groups</h2><p>Submissions linked by pairs at or above the threshold (A like B, "
+        "B like C: one group), largest first.</p><ul>";
+    for (const auto& group : report.groups) {
+      html += "<li>" + std::to_string(group.size()) + ": ";
+      for (std::size_t i = 0; i < group.size(); ++i)
+        html += (i ? ", " : "") + html_escape(group[i]);
+      html += "</li>";
+    }
+    html += "</ul>\n";
   }
   if (!report.left_out.empty()) {
     html += "<h2>Not compared</h2><ul>";
@@ -375,17 +441,77 @@ SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submissio
                              " have code of their own to compare (" +
                              std::to_string(report.left_out.size()) + " left out)");
   }
-  std::vector<std::string> args{"-p", "-e", "-a", "-s", "-t1"};
+  // Comparing every file with every other one on its own (sim's -e) grows
+  // with the square of the class: a minute for 300 near-identical files.
+  // So first every file against all the others at once, which says which
+  // files hold each file's material; then each such pair on its own, for
+  // its exact percentages.
+  std::vector<std::string> args{"-p", "-a", "-s", "-t1"};
   for (const auto& [file, index] : by_file) args.push_back(file);
-  std::map<std::pair<std::size_t, std::size_t>, SimilarPair> pairs;
+  std::set<std::pair<std::size_t, std::size_t>> candidates;
   for (const auto& found : parse_sim_percentages(run_sim(args, code_dir))) {
     if (!by_file.count(found.from) || !by_file.count(found.of)) continue;
-    std::size_t from = by_file[found.from], of = by_file[found.of];
-    if (from == of) continue;
-    SimilarPair& pair = pairs[{std::min(from, of), std::max(from, of)}];
-    pair.first = codes[std::min(from, of)].id;
-    pair.second = codes[std::max(from, of)].id;
-    (from < of ? pair.first_in_second : pair.second_in_first) = found.percent;
+    const std::size_t from = by_file[found.from], of = by_file[found.of];
+    if (from != of) candidates.insert({std::min(from, of), std::max(from, of)});
+  }
+  std::map<std::pair<std::size_t, std::size_t>, SimilarPair> pairs;
+  const auto compare = [&](const std::vector<std::pair<std::size_t, std::size_t>>& to_compare) {
+    std::vector<SimilarPair> compared(to_compare.size());
+    parallel_for(to_compare.size(), [&](std::size_t i) {
+      const auto [first, second] = to_compare[i];
+      SimilarPair& pair = compared[i];
+      pair.first = codes[first].id;
+      pair.second = codes[second].id;
+      const std::string output = "pair-" + std::to_string(i) + ".out";
+      for (const auto& found : parse_sim_percentages(
+               run_sim({"-p", "-e", "-a", "-s", "-t1", code_file(first), code_file(second)},
+                       code_dir, output))) {
+        (found.from == code_file(first) ? pair.first_in_second : pair.second_in_first) =
+            found.percent;
+      }
+      fs::remove(code_dir / output);
+    });
+    for (std::size_t i = 0; i < to_compare.size(); ++i) {
+      if (compared[i].score() > 0) pairs[to_compare[i]] = compared[i];
+    }
+  };
+  compare({candidates.begin(), candidates.end()});
+  // Submissions linked by suspicious pairs form groups. The first pass
+  // finds, for each file, the one holding most of its material, so in a
+  // group of three copies it may miss one pair: small groups get every pair
+  // compared. A group larger than that says enough by its members.
+  const auto groups = [&] {
+    std::vector<std::size_t> parent(codes.size());
+    for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = i;
+    const std::function<std::size_t(std::size_t)> root = [&](std::size_t i) {
+      return parent[i] == i ? i : parent[i] = root(parent[i]);
+    };
+    for (const auto& [indices, pair] : pairs) {
+      if (pair.score() >= options.threshold) parent[root(indices.first)] = root(indices.second);
+    }
+    std::map<std::size_t, std::vector<std::size_t>> members;
+    for (std::size_t i = 0; i < codes.size(); ++i) members[root(i)].push_back(i);
+    std::vector<std::vector<std::size_t>> found;
+    for (auto& [top, group] : members) {
+      if (group.size() > 1) found.push_back(group);
+    }
+    std::stable_sort(found.begin(), found.end(),
+                     [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    return found;
+  };
+  std::vector<std::pair<std::size_t, std::size_t>> within;
+  for (const auto& group : groups()) {
+    if (group.size() > kFullyComparedGroup) continue;
+    for (std::size_t a = 0; a < group.size(); ++a) {
+      for (std::size_t b = a + 1; b < group.size(); ++b) {
+        if (!candidates.count({group[a], group[b]})) within.push_back({group[a], group[b]});
+      }
+    }
+  }
+  compare(within);
+  for (const auto& group : groups()) {
+    report.groups.emplace_back();
+    for (std::size_t member : group) report.groups.back().push_back(codes[member].id);
   }
   for (const auto& [indices, pair] : pairs) report.pairs.push_back(pair);
   std::stable_sort(report.pairs.begin(), report.pairs.end(),
@@ -399,18 +525,22 @@ SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submissio
   fs::remove_all(options.out / "pairs");
   fs::create_directories(options.out / "pairs");
   std::string csv = "first,second,first_in_second,second_in_first,score\n";
+  std::vector<const SimilarPair*> paged;
   for (const auto& pair : report.pairs) {
     csv += pair.first + "," + pair.second + "," + std::to_string(pair.first_in_second) + "," +
            std::to_string(pair.second_in_first) + "," + std::to_string(pair.score()) + "\n";
     if (pair.score() < options.threshold) continue;
     ++report.suspicious;
+    if (paged.size() < kMaxPairPages) paged.push_back(&pair);
+  }
+  parallel_for(paged.size(), [&](std::size_t i) {
+    const SimilarPair& pair = *paged[i];
     const std::size_t first = index_of.at(pair.first), second = index_of.at(pair.second);
-    char first_name[32], second_name[32];
-    std::snprintf(first_name, sizeof first_name, "%05zu.cc", first);
-    std::snprintf(second_name, sizeof second_name, "%05zu.cc", second);
+    const std::string first_name = code_file(first), second_name = code_file(second);
+    const std::string output = "runs-" + std::to_string(i) + ".out";
     std::vector<SimRun> runs;
     for (auto run :
-         parse_sim_runs(run_sim({"-n", "-e", "-s", first_name, second_name}, code_dir))) {
+         parse_sim_runs(run_sim({"-n", "-e", "-s", first_name, second_name}, code_dir, output))) {
       if (run.left != first_name) {
         std::swap(run.left, run.right);
         std::swap(run.left_first, run.right_first);
@@ -422,7 +552,7 @@ SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submissio
               [](const SimRun& a, const SimRun& b) { return a.left_first < b.left_first; });
     write_atomically(options.out / "pairs" / pair_page_name(pair),
                      pair_page(lab, pair, codes[first], codes[second], runs));
-  }
+  });
   write_atomically(options.out / "pairs.csv", csv);
   const bool beside_grades = fs::exists(options.out.parent_path() / "grades.json");
   write_atomically(options.out / "index.html",
@@ -433,6 +563,7 @@ SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submissio
                                {"threshold", options.threshold},
                                {"submissions", report.compared.size()},
                                {"suspicious", report.suspicious},
+                               {"groups", report.groups},
                                {"pairs", report.pairs.size()},
                                {"seconds", report.seconds}};
   write_atomically(options.out / "summary.json", summary.dump(2) + "\n");

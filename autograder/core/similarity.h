@@ -81,15 +81,20 @@ struct SimilarityReport {
   /// Submissions left out, and why (nothing of their own beyond the
   /// skeleton, could not be opened).
   std::vector<std::pair<std::string, std::string>> left_out;
-  /// Every pair sharing any run, highest score first.
+  /// Every pair found sharing code, highest score first: for each
+  /// submission, those holding its material (sim_c++ against all at once),
+  /// and every pair within a small group.
   std::vector<SimilarPair> pairs;
   /// Pairs at or above the threshold.
   int suspicious = 0;
+  /// Submissions linked by pairs at or above the threshold, largest group
+  /// first, each in id order.
+  std::vector<std::vector<std::string>> groups;
   /// Wall time of the comparison (opening the submissions, sim_c++, pages).
   double seconds = 0;
 };
 
-/// Compares every pair of `submissions` of `lab` and writes the report into
+/// Compares the submissions of `lab` pairwise and writes the report into
 /// `options.out` (replacing what a previous run wrote there): a ranked
 /// table, a side-by-side page per suspicious pair, `pairs.csv` with every
 /// pair, `summary.json`. Unpacks archives under `scratch`.

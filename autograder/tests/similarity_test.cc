@@ -1,6 +1,7 @@
 #include "autograder/core/similarity.h"
 
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "autograder/core/files.h"
 #include "autograder/tests/scratch.h"
@@ -143,7 +144,8 @@ TEST_CASE("a disguised copy ranks first; the skeleton and unreadable submissions
       {"ana", kOriginal},
       {"ben", kDisguised},
       {"cy", kIndependent},
-      {"dee", read_file(lab.dir / "tiny.cc")}};
+      {"dee", read_file(lab.dir / "tiny.cc")},
+      {"fay", std::string(kOriginal) + "// mine\n"}};
   std::vector<proctor::Submission> submissions;
   for (const auto& [id, text] : files) {
     write_atomically(class_dir / id / "tiny.cc", text);
@@ -156,22 +158,31 @@ TEST_CASE("a disguised copy ranks first; the skeleton and unreadable submissions
   proctor::SimilarityOptions options;
   options.out = dir / "report";
   const auto report = proctor::compare_submissions(lab, submissions, options, dir / "scratch");
-  CHECK(report.compared == std::vector<std::string>{"ana", "ben", "cy"});
+  CHECK(report.compared == std::vector<std::string>{"ana", "ben", "cy", "fay"});
   REQUIRE(report.left_out.size() == 2);
   CHECK(report.left_out[0].first == "dee");
   CHECK(report.left_out[0].second == "nothing beyond the skeleton");
   CHECK(report.left_out[1].first == "eve");
-  REQUIRE(!report.pairs.empty());
-  CHECK(report.pairs[0].first == "ana");
-  CHECK(report.pairs[0].second == "ben");
-  CHECK(report.pairs[0].score() >= options.threshold);
-  CHECK(report.suspicious == 1);
-  for (std::size_t i = 1; i < report.pairs.size(); ++i) {
+  CHECK(report.left_out[1].second.find("holds none of the files lab 09_tiny grades") !=
+        std::string::npos);
+  // Every pair among the three copies, however sim attributed their
+  // material at first; nothing else.
+  REQUIRE(report.pairs.size() >= 3);
+  CHECK(report.suspicious == 3);
+  std::set<std::pair<std::string, std::string>> suspicious;
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(report.pairs[i].score() >= options.threshold);
+    suspicious.insert({report.pairs[i].first, report.pairs[i].second});
+  }
+  CHECK(suspicious == std::set<std::pair<std::string, std::string>>{
+                          {"ana", "ben"}, {"ana", "fay"}, {"ben", "fay"}});
+  for (std::size_t i = 3; i < report.pairs.size(); ++i) {
     CHECK(report.pairs[i].score() < options.threshold);
   }
+  CHECK(report.groups == std::vector<std::vector<std::string>>{{"ana", "ben", "fay"}});
   CHECK(fs::exists(options.out / "pairs" / "ana--ben.html"));
   CHECK(read_file(options.out / "pairs.csv").rfind("first,second,", 0) == 0);
-  CHECK(read_file(options.out / "summary.json").find("\"suspicious\": 1") != std::string::npos);
+  CHECK(read_file(options.out / "summary.json").find("\"suspicious\": 3") != std::string::npos);
   const std::string page = read_file(options.out / "pairs" / "ana--ben.html");
   CHECK(page.find("id=\"a-run-1\"") != std::string::npos);
   CHECK(page.find("id=\"b-run-1\"") != std::string::npos);
