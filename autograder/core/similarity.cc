@@ -90,6 +90,9 @@ Code read_code(const Lab& lab, const Submission& submission, const std::set<std:
     if (fs::is_symlink(path) || !fs::is_regular_file(path)) {
       throw std::runtime_error("'" + found.string() + "' is a link or not a regular file");
     }
+    if (fs::file_size(path) > kMaxSourceBytes) {
+      throw std::runtime_error("'" + found.string() + "' is larger than 1 MiB");
+    }
     const std::string header = "// ---- " + file + " ----";
     code.compared += header + "\n";
     code.shown.push_back(header);

@@ -21,7 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 
 // Largest student source file taken from a folder submission.
-constexpr std::uintmax_t kMaxSourceBytes = 1u << 20;
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&

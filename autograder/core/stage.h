@@ -5,6 +5,7 @@
 /// @ingroup grader
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -85,6 +86,10 @@ inline constexpr char kContentPackages[] = "_content";
 /// sandbox leaves open (it shows the whole file system read-only).
 /// @return "FILE:LINE: what: the line" for the first such line.
 std::string compile_time_reach(const std::string& file, const std::string& text);
+
+/// The largest source file a submission may hold (1 MiB): larger ones are
+/// refused, never read whole.
+inline constexpr std::uintmax_t kMaxSourceBytes = 1u << 20;
 
 /// Makes a submission id safe for a Bazel package name and a file name.
 std::string safe_id(const std::string& raw);
