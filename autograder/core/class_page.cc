@@ -350,7 +350,7 @@ std::string html_escape(const std::string& text) {
 std::string score_histogram_svg(const std::vector<SubmissionResult>& results) {
   double max_score = 0;
   for (const auto& result : results) max_score = std::max(max_score, result.max_score());
-  const bool per_point = max_score <= 30;
+  const bool per_point = max_score <= 40;
   const int bins = per_point ? static_cast<int>(std::floor(max_score)) + 1 : 20;
   const double bin_width = per_point ? 1 : max_score / bins;
   std::vector<int> counts(bins, 0);
@@ -374,17 +374,19 @@ std::string score_histogram_svg(const std::vector<SubmissionResult>& results) {
         << "\" y2=\"" << fixed(y, 1) << "\" stroke=\"#ddd\"/><text x=\"" << left - 4 << "\" y=\""
         << fixed(y + 4, 1) << "\" text-anchor=\"end\">" << count << "</text>";
   }
-  const int label_every = std::max(1, bins / 12);
+  // Labels at most about 20 apart, so that they never overlap.
+  const int label_every = per_point ? (bins + 20) / 21 : 4;
   for (int bin = 0; bin < bins; ++bin) {
     const double x = left + step * bin;
     const double bar = plot_height * counts[bin] / tallest;
-    const std::string from = per_point ? std::to_string(bin) : fixed(bin * bin_width, 1);
+    const std::string from =
+        per_point ? std::to_string(bin) : fixed(bin * bin_width, bin_width >= 2 ? 0 : 1);
     svg << "<rect x=\"" << fixed(x + 1, 1) << "\" y=\"" << fixed(top + plot_height - bar, 1)
         << "\" width=\"" << fixed(std::max(1.0, step - 2), 1) << "\" height=\"" << fixed(bar, 1)
         << "\" fill=\"#3b6ea8\"><title>" << from
-        << (per_point ? "" : " to " + fixed((bin + 1) * bin_width, 1)) << " points: " << counts[bin]
-        << " submission(s)</title></rect>";
-    if (bin % label_every == 0 || bin == bins - 1) {
+        << (per_point ? "" : " to " + fixed((bin + 1) * bin_width, bin_width >= 2 ? 0 : 1))
+        << " points: " << counts[bin] << " submission(s)</title></rect>";
+    if (bin % label_every == 0) {
       svg << "<text x=\"" << fixed(x + step / 2, 1) << "\" y=\"" << height - bottom + 14
           << "\" text-anchor=\"middle\">" << from << "</text>";
     }

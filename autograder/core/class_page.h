@@ -46,7 +46,7 @@ std::string class_page_html(const std::string& title, const std::vector<Submissi
 std::string student_page_html(const std::string& title, const SubmissionResult& result);
 
 /// The histogram of scores, as an SVG element: one bar per point when the
-/// maximum is at most 30 points, else 20 equal bins.
+/// maximum is at most 40 points, else 20 equal bins.
 std::string score_histogram_svg(const std::vector<SubmissionResult>& results);
 
 /// `text` safe inside HTML text and attribute values, control characters

@@ -65,6 +65,13 @@ TEST_CASE("the histogram has a bar per point and counts each score once") {
   CHECK(svg.find("2 points: 1 submission(s)") != std::string::npos);
   CHECK(svg.find("3 points: 1 submission(s)") != std::string::npos);
   CHECK(svg.find("4 points: 1 submission(s)") != std::string::npos);
+
+  SubmissionResult big = student("e", {"hard"});
+  big.tests[2].info.points = big.tests[2].score = 96;  // 98 points in all: 20 bins of 4.9
+  const std::string binned = proctor::score_histogram_svg({big, student("f", {})});
+  CHECK(count(binned, "<rect") == 20);
+  CHECK(binned.find("0 to 5 points: 1 submission(s)") != std::string::npos);
+  CHECK(binned.find("93 to 98 points: 1 submission(s)") != std::string::npos);
 }
 
 TEST_CASE("the class page ranks tests hardest first and leaves build errors out of it") {
