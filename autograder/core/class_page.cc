@@ -313,7 +313,7 @@ std::optional<SimilarityLink> similarity_in(const fs::path& dir) {
     const auto json = nlohmann::json::parse(*text);
     return SimilarityLink{std::string(kSimilarityFolder) + "/index.html",
                           json.at("suspicious").get<int>(), json.at("threshold").get<int>(),
-                          json.at("submissions").get<int>()};
+                          json.at("submissions").get<int>(), json.value("when", "")};
   } catch (const std::exception&) {
     return std::nullopt;  // A damaged summary: the page goes without the link.
   }
@@ -433,7 +433,8 @@ std::string class_page_html(const std::string& title, const std::vector<Submissi
     html << "<p" << (similarity->suspicious > 0 ? " class=\"warn\"" : "")
          << ">Code similarity: <a href=\"" << similarity->href << "\">" << similarity->suspicious
          << " pair(s) at or above " << similarity->threshold << "%</a> among "
-         << similarity->submissions << " submissions (proctor similar).</p>\n";
+         << similarity->submissions << " submissions (proctor similar"
+         << (similarity->when.empty() ? "" : ", " + html_escape(similarity->when)) << ").</p>\n";
   }
   html << "<div class=\"figures\">\n<div class=\"figure\"><h2>Score distribution</h2>"
        << score_histogram_svg(results)

@@ -28,6 +28,8 @@ struct SimilarityLink {
   int threshold = 0;
   /// Submissions compared.
   int submissions = 0;
+  /// When it ran, if it says.
+  std::string when;
 };
 
 /// The folder `proctor similar` writes into by default, inside a lab's

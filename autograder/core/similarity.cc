@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 #include <functional>
 #include <map>
@@ -268,8 +269,8 @@ std::string index_page(const Lab& lab, const SimilarityReport& report,
                        bool beside_grades) {
   std::string html = page_start("Lab " + lab.id + ": code similarity");
   if (beside_grades) html += "<nav><a href=\"../index.html\">&larr; the class</a></nav>\n";
-  html += "<h1>Lab " + html_escape(lab.id) + ": code similarity</h1>\n<p>" +
-          std::to_string(report.compared.size()) +
+  html += "<h1>Lab " + html_escape(lab.id) + ": code similarity</h1>\n<p>Compared on " +
+          report.when + ". " + std::to_string(report.compared.size()) +
           " submissions compared pairwise by sim_c++ "
           "(Debian's similarity-tester), each without the lines it shares with ";
   for (std::size_t i = 0; i < base_files.size(); ++i) {
@@ -388,6 +389,13 @@ std::vector<SimRun> parse_sim_runs(const std::string& output) {
 SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submission>& submissions,
                                      const SimilarityOptions& options, const fs::path& scratch) {
   const auto started = std::chrono::steady_clock::now();
+  SimilarityReport report;
+  {
+    const std::time_t now = std::time(nullptr);
+    char when[64];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+    report.when = when;
+  }
   if (options.threshold < 1 || options.threshold > 100) {
     throw std::runtime_error("the threshold is a percentage from 1 to 100, not " +
                              std::to_string(options.threshold));
@@ -415,7 +423,6 @@ SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submissio
   fs::remove_all(scratch);
   const fs::path code_dir = scratch / "code";
   fs::create_directories(code_dir);
-  SimilarityReport report;
   std::vector<Code> codes;
   std::map<std::string, std::size_t> by_file, index_of;
   std::vector<Submission> sorted = submissions;
@@ -568,7 +575,8 @@ SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submissio
                                {"suspicious", report.suspicious},
                                {"groups", report.groups},
                                {"pairs", report.pairs.size()},
-                               {"seconds", report.seconds}};
+                               {"seconds", report.seconds},
+                               {"when", report.when}};
   write_atomically(options.out / "summary.json", summary.dump(2) + "\n");
   fs::remove_all(scratch);
   return report;

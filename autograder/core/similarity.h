@@ -92,6 +92,9 @@ struct SimilarityReport {
   std::vector<std::vector<std::string>> groups;
   /// Wall time of the comparison (opening the submissions, sim_c++, pages).
   double seconds = 0;
+  /// When it ran ("2026-11-27 21:30 UTC"): a report can be older than the
+  /// grades beside it.
+  std::string when;
 };
 
 /// Compares the submissions of `lab` pairwise and writes the report into

@@ -109,6 +109,29 @@ TEST_CASE("the class files cover every result in the folder") {
   std::ifstream summary(dir / "summary.txt");
   std::string note((std::istreambuf_iterator<char>(summary)), std::istreambuf_iterator<char>());
   CHECK_THAT(note, Catch::Contains("another version of the kit") && Catch::Contains(" alice\n"));
+  CHECK(fs::exists(dir / "index.html"));
+  CHECK(fs::exists(dir / "alice" / "report.html"));
+  CHECK(fs::exists(dir / "bob" / "report.html"));
+}
+
+TEST_CASE("a similarity report may come before the first grade into its folder") {
+  const fs::path dir = scratch("similar_first");
+  fs::create_directories(dir / "_similarity");
+  std::ofstream(dir / "_similarity" / "summary.json")
+      << R"({"threshold": 50, "suspicious": 2, "submissions": 9})";
+  const proctor::ResultStore store(dir, lab_named("01_processes"));
+  store.save(result_of("alice", "01_processes"));
+  REQUIRE(store.all().size() == 1);  // the report's folder is no student's
+  store.write_class_files("kit-1");
+  std::ifstream page(dir / "index.html");
+  std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  CHECK_THAT(html, Catch::Contains("2 pair(s) at or above 50%"));
+
+  const fs::path other = scratch("similar_and_more");
+  fs::create_directories(other / "_similarity");
+  std::ofstream(other / "notes.txt") << "mine";
+  CHECK_THROWS_WITH(proctor::ResultStore(other, lab_named("01_processes")),
+                    Catch::Contains("not a proctor results folder"));
 }
 
 TEST_CASE("class folders expand to one submission per student, single ones stay whole") {

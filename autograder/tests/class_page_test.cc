@@ -94,7 +94,7 @@ TEST_CASE("the class page ranks tests hardest first and leaves build errors out 
   CHECK(html.find("build_error") != std::string::npos);
   CHECK(html.find("Code similarity") == std::string::npos);
   const std::string linked = proctor::class_page_html(
-      "Lab 01", results, proctor::SimilarityLink{"_similarity/index.html", 2, 50, 4});
+      "Lab 01", results, proctor::SimilarityLink{"_similarity/index.html", 2, 50, 4, ""});
   CHECK(linked.find("<a href=\"_similarity/index.html\">2 pair(s) at or above 50%</a>") !=
         std::string::npos);
 }
