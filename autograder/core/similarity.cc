@@ -170,6 +170,38 @@ std::string code_file(std::size_t index) {
   return name;
 }
 
+// What every student was given to start from: the skeleton of each code
+// file they submit, and the lab's contract headers.
+struct Base {
+  std::set<std::string> lines;
+  /// "processes.cc (skeleton)", "processes.h (contract)".
+  std::vector<std::string> files;
+};
+
+Base read_base(const Lab& lab) {
+  Base base;
+  std::vector<std::string> texts;
+  for (const auto& file : lab.student_files) {
+    if (is_code(file) && fs::exists(lab.skeleton_dir / file)) {
+      texts.push_back(read_file(lab.skeleton_dir / file));
+      base.files.push_back(file + " (skeleton)");
+    }
+  }
+  for (const auto& entry : fs::directory_iterator(lab.dir)) {
+    const std::string name = entry.path().filename().string();
+    const bool header = name.size() > 2 && name.compare(name.size() - 2, 2, ".h") == 0;
+    if (entry.is_regular_file() && header &&
+        std::find(lab.student_files.begin(), lab.student_files.end(), name) ==
+            lab.student_files.end()) {
+      texts.push_back(read_file(entry.path()));
+      base.files.push_back(name + " (contract)");
+    }
+  }
+  std::sort(base.files.begin(), base.files.end());
+  base.lines = base_lines(texts);
+  return base;
+}
+
 constexpr const char* kRunColors[] = {"#ffe08a", "#b8e0ff", "#c9f2c0",
                                       "#f7c6e0", "#e0d0ff", "#ffd0b0"};
 
@@ -400,25 +432,7 @@ SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submissio
     throw std::runtime_error("the threshold is a percentage from 1 to 100, not " +
                              std::to_string(options.threshold));
   }
-  // The base: what every student was given to start from.
-  std::vector<std::string> base_texts, base_files;
-  for (const auto& file : lab.student_files) {
-    if (is_code(file) && fs::exists(lab.skeleton_dir / file)) {
-      base_texts.push_back(read_file(lab.skeleton_dir / file));
-      base_files.push_back(file + " (skeleton)");
-    }
-  }
-  for (const auto& entry : fs::directory_iterator(lab.dir)) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && name.size() > 2 && name.compare(name.size() - 2, 2, ".h") == 0 &&
-        std::find(lab.student_files.begin(), lab.student_files.end(), name) ==
-            lab.student_files.end()) {
-      base_texts.push_back(read_file(entry.path()));
-      base_files.push_back(name + " (contract)");
-    }
-  }
-  std::sort(base_files.begin(), base_files.end());
-  const std::set<std::string> base = base_lines(base_texts);
+  const Base base = read_base(lab);
 
   fs::remove_all(scratch);
   const fs::path code_dir = scratch / "code";
@@ -430,13 +444,12 @@ SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submissio
             [](const Submission& a, const Submission& b) { return a.id < b.id; });
   for (const auto& submission : sorted) {
     try {
-      Code code = read_code(lab, submission, base, scratch / "unpacked");
+      Code code = read_code(lab, submission, base.lines, scratch / "unpacked");
       if (!has_own_code(code)) {
         report.left_out.emplace_back(submission.id, "nothing beyond the skeleton");
         continue;
       }
-      char name[32];
-      std::snprintf(name, sizeof name, "%05zu.cc", codes.size());
+      const std::string name = code_file(codes.size());
       write_atomically(code_dir / name, code.compared);
       by_file[name] = codes.size();
       index_of[code.id] = codes.size();
@@ -566,7 +579,7 @@ SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submissio
   write_atomically(options.out / "pairs.csv", csv);
   const bool beside_grades = fs::exists(options.out.parent_path() / "grades.json");
   write_atomically(options.out / "index.html",
-                   index_page(lab, report, options, base_files, beside_grades));
+                   index_page(lab, report, options, base.files, beside_grades));
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const nlohmann::json summary{{"lab", lab.id},

@@ -20,8 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Largest student source file taken from a folder submission.
-
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
