@@ -5,9 +5,10 @@
 #          alike, the worst case (and a side-by-side page for the first 300).
 #   mixed: COUNT submissions made from the 14 files of the test class
 #          (autograder/tests/similarity), in turn, renamed the same way:
-#          groups of about COUNT/14 alike, independent across groups.
-# Prints each shape's wall time, pairs found and pairs at or above the
-# threshold, from one run each.
+#          groups of about COUNT/14 alike (three of them copies of one
+#          another), independent across groups.
+# Prints each shape's wall time, pairs found, pairs at or above the
+# threshold and the groups' sizes, from one run each.
 #
 # Usage: autograder/benchmarks/similarity_scale.sh [COUNT]
 set -euo pipefail
@@ -36,11 +37,13 @@ for i in $(seq 1 "$count"); do
 done
 
 "$kit/proctor" similar --help >/dev/null # set-up and build first, untimed
-printf '%-6s %10s %8s %8s %8s\n' shape submissions seconds pairs '>= 50%'
+printf '%-6s %11s %8s %6s %7s  %s\n' shape submissions seconds pairs '>= 50%' groups
 for shape in alike mixed; do
   took=$(seconds "$kit/proctor" similar 01 "$work/$shape" --out "$work/out-$shape")
-  summary=$work/out-$shape/summary.json
-  pairs=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['pairs'])" "$summary")
-  suspicious=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['suspicious'])" "$summary")
-  printf '%-6s %10s %8.1f %8s %8s\n' "$shape" "$count" "$took" "$pairs" "$suspicious"
+  read -r pairs suspicious groups < <(python3 -c '
+import json, sys
+summary = json.load(open(sys.argv[1]))
+sizes = sorted((len(group) for group in summary["groups"]), reverse=True)
+print(summary["pairs"], summary["suspicious"], ",".join(map(str, sizes)))' "$work/out-$shape/summary.json")
+  printf '%-6s %11s %8.1f %6s %7s  %s\n' "$shape" "$count" "$took" "$pairs" "$suspicious" "$groups"
 done

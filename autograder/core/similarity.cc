@@ -469,16 +469,24 @@ SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submissio
   // So first every file against all the others at once, which says which
   // files hold each file's material; then each such pair on its own, for
   // its exact percentages.
-  std::vector<std::string> args{"-p", "-a", "-s", "-t1"};
-  for (const auto& [file, index] : by_file) args.push_back(file);
-  std::set<std::pair<std::size_t, std::size_t>> candidates;
-  for (const auto& found : parse_sim_percentages(run_sim(args, code_dir))) {
-    if (!by_file.count(found.from) || !by_file.count(found.of)) continue;
-    const std::size_t from = by_file[found.from], of = by_file[found.of];
-    if (from != of) candidates.insert({std::min(from, of), std::max(from, of)});
-  }
   std::map<std::pair<std::size_t, std::size_t>, SimilarPair> pairs;
+  std::set<std::pair<std::size_t, std::size_t>> done;
+  // The pairs of `among` that sim_c++, run on them all at once, finds
+  // sharing code (each file with those holding its material), not yet compared.
+  const auto sources = [&](const std::vector<std::size_t>& among) {
+    std::vector<std::string> args{"-p", "-a", "-s", "-t1"};
+    for (std::size_t i : among) args.push_back(code_file(i));
+    std::set<std::pair<std::size_t, std::size_t>> found;
+    for (const auto& line : parse_sim_percentages(run_sim(args, code_dir))) {
+      if (!by_file.count(line.from) || !by_file.count(line.of)) continue;
+      const std::size_t from = by_file[line.from], of = by_file[line.of];
+      const std::pair<std::size_t, std::size_t> pair{std::min(from, of), std::max(from, of)};
+      if (from != of && !done.count(pair)) found.insert(pair);
+    }
+    return std::vector<std::pair<std::size_t, std::size_t>>(found.begin(), found.end());
+  };
   const auto compare = [&](const std::vector<std::pair<std::size_t, std::size_t>>& to_compare) {
+    done.insert(to_compare.begin(), to_compare.end());
     std::vector<SimilarPair> compared(to_compare.size());
     parallel_for(to_compare.size(), [&](std::size_t i) {
       const auto [first, second] = to_compare[i];
@@ -498,11 +506,16 @@ SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submissio
       if (compared[i].score() > 0) pairs[to_compare[i]] = compared[i];
     }
   };
-  compare({candidates.begin(), candidates.end()});
+  std::vector<std::size_t> everyone(codes.size());
+  for (std::size_t i = 0; i < everyone.size(); ++i) everyone[i] = i;
+  compare(sources(everyone));
   // Submissions linked by suspicious pairs form groups. The first pass
-  // finds, for each file, the one holding most of its material, so in a
-  // group of three copies it may miss one pair: small groups get every pair
-  // compared. A group larger than that says enough by its members.
+  // finds, for each file, those holding most of its material: the members of
+  // a group find each other, so copies of copies may stay groups apart, and
+  // within a group of three one pair may be missing. So one member of each
+  // group is set against one of every other, until the groups stop merging;
+  // then small groups get every pair compared. A larger group says enough
+  // by its members.
   const auto groups = [&] {
     std::vector<std::size_t> parent(codes.size());
     for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = i;
@@ -522,12 +535,22 @@ SimilarityReport compare_submissions(const Lab& lab, const std::vector<Submissio
                      [](const auto& a, const auto& b) { return a.size() > b.size(); });
     return found;
   };
+  for (std::size_t before = codes.size();;) {
+    const auto found = groups();
+    if (found.size() < 2 || found.size() >= before) break;
+    before = found.size();
+    std::vector<std::size_t> members;
+    for (const auto& group : found) members.push_back(group.front());
+    const auto across = sources(members);
+    if (across.empty()) break;
+    compare(across);
+  }
   std::vector<std::pair<std::size_t, std::size_t>> within;
   for (const auto& group : groups()) {
     if (group.size() > kFullyComparedGroup) continue;
     for (std::size_t a = 0; a < group.size(); ++a) {
       for (std::size_t b = a + 1; b < group.size(); ++b) {
-        if (!candidates.count({group[a], group[b]})) within.push_back({group[a], group[b]});
+        if (!done.count({group[a], group[b]})) within.push_back({group[a], group[b]});
       }
     }
   }
