@@ -915,6 +915,13 @@ Problems instructor_journey(const Kit& kit, const Lab& first, const Lab& second,
                           {"merge", (parts / "class").string(), (parts / "1").string(),
                            (parts / "2").string()},
                           logs / "merge.log", problems)) {
+    // The class page too, though not byte for byte: it shows test times.
+    if (!contains(read_file_if_exists(parts / "class" / "index.html").value_or(""),
+                  "href=\"alice/report.html\"") ||
+        !fs::exists(parts / "class" / "alice" / "report.html")) {
+      problems.push_back("parts merged: no class page linking alice's page in " +
+                         (parts / "class").string());
+    }
     for (const char* file : {"gradebook.csv", "summary.txt"}) {
       if (read_file_if_exists(parts / "class" / file) != read_file_if_exists(grades1 / file)) {
         problems.push_back(std::string("parts merged: ") + file +
@@ -935,7 +942,9 @@ Problems instructor_journey(const Kit& kit, const Lab& first, const Lab& second,
   if (expect_ok(copy, {"grade", first.number, (klass / "alice").string(), "--out", one.string()},
                 logs / "one.log", problems)) {
     expect_row(one / "gradebook.csv", "alice", full, "graded", "one submission", problems);
-    if (!fs::exists(one / "summary.txt")) problems.push_back("one submission: no summary.txt");
+    for (const char* file : {"summary.txt", "index.html", "alice/report.html"}) {
+      if (!fs::exists(one / file)) problems.push_back(std::string("one submission: no ") + file);
+    }
   }
 
   // 5. An interrupted batch, resumed: nothing lost, nothing stale.
