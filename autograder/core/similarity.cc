@@ -63,11 +63,6 @@ std::vector<std::string> split_lines(const std::string& text) {
   return lines;
 }
 
-bool is_code(const std::string& file) {
-  return file.size() > 3 && (file.compare(file.size() - 3, 3, ".cc") == 0 ||
-                             file.compare(file.size() - 2, 2, ".h") == 0);
-}
-
 // One submission's code as sim_c++ reads it and as a person reads it: the
 // lab's code files one after another, each behind a comment naming it (sim
 // skips comments), stripped of the base for sim, whole for the pages. Both
@@ -86,14 +81,8 @@ Code read_code(const Lab& lab, const Submission& submission, const std::set<std:
   Code code;
   code.id = submission.id;
   for (const auto& [file, found] : opened.located.found) {
-    if (!is_code(file)) continue;
-    const fs::path path = opened.root / found;
-    if (fs::is_symlink(path) || !fs::is_regular_file(path)) {
-      throw std::runtime_error("'" + found.string() + "' is a link or not a regular file");
-    }
-    if (fs::file_size(path) > kMaxSourceBytes) {
-      throw std::runtime_error("'" + found.string() + "' is larger than 1 MiB");
-    }
+    if (!is_source_file(file)) continue;
+    const fs::path path = checked_source(opened, found);
     const std::string header = "// ---- " + file + " ----";
     code.compared += header + "\n";
     code.shown.push_back(header);
@@ -182,14 +171,14 @@ Base read_base(const Lab& lab) {
   Base base;
   std::vector<std::string> texts;
   for (const auto& file : lab.student_files) {
-    if (is_code(file) && fs::exists(lab.skeleton_dir / file)) {
+    if (is_source_file(file) && fs::exists(lab.skeleton_dir / file)) {
       texts.push_back(read_file(lab.skeleton_dir / file));
       base.files.push_back(file + " (skeleton)");
     }
   }
   for (const auto& entry : fs::directory_iterator(lab.dir)) {
     const std::string name = entry.path().filename().string();
-    const bool header = name.size() > 2 && name.compare(name.size() - 2, 2, ".h") == 0;
+    const bool header = entry.path().extension() == ".h";
     if (entry.is_regular_file() && header &&
         std::find(lab.student_files.begin(), lab.student_files.end(), name) ==
             lab.student_files.end()) {

@@ -5,7 +5,6 @@
 /// @ingroup grader
 
 #include <chrono>
-#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -87,10 +86,6 @@ inline constexpr char kContentPackages[] = "_content";
 /// @return "FILE:LINE: what: the line" for the first such line.
 std::string compile_time_reach(const std::string& file, const std::string& text);
 
-/// The largest source file a submission may hold (1 MiB): larger ones are
-/// refused, never read whole.
-inline constexpr std::uintmax_t kMaxSourceBytes = 1u << 20;
-
 /// Makes a submission id safe for a Bazel package name and a file name.
 std::string safe_id(const std::string& raw);
 
@@ -131,6 +126,16 @@ struct OpenedSubmission {
 ///         lab's files is there, what to upload instead.
 OpenedSubmission open_submission(const Lab& lab, const std::filesystem::path& source,
                                  const std::filesystem::path& unpacked);
+
+/// Where lab file `found` (a path in `opened.located.found`) is, checked to
+/// be a regular file, not a link, of at most 1 MiB (larger ones are refused,
+/// never read whole). @throws std::runtime_error naming the file otherwise.
+std::filesystem::path checked_source(const OpenedSubmission& opened,
+                                     const std::filesystem::path& found);
+
+/// True for a C++ source or header (`.cc`, `.h`): a submission's code, as
+/// opposed to written answers (`.md`, `.txt`) that travel with it.
+bool is_source_file(const std::string& file);
 
 /// Stages `source` (folder or archive) for `lab` as submission `id`. Only
 /// the manifest's files are taken; grader-owned files always come from the
