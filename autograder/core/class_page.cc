@@ -178,19 +178,25 @@ std::string task_chart_svg(const std::vector<SubmissionResult>& results) {
       << "<text x=\"" << left + 14 << "\" y=\"12\">mean score</text>"
       << "<rect x=\"" << left + 100 << "\" y=\"4\" width=\"10\" height=\"8\" fill=\"#8cc084\"/>"
       << "<text x=\"" << left + 114 << "\" y=\"12\">full marks</text>";
-  for (std::size_t i = 0; i < tasks.size(); ++i) {
-    double earned = 0, available = 0;
+  // Per task: points earned, points available, submissions with all of them.
+  struct Totals {
+    double earned = 0;
+    double available = 0;
     int full = 0;
-    for (const auto& result : results) {
-      for (const TaskScore& score : task_scores(result)) {
-        if (score.task != tasks[i]) continue;
-        earned += score.score;
-        available += score.max_score;
-        full += score.max_score > 0 && score.score == score.max_score;
-      }
+  };
+  std::map<int, Totals> totals;
+  for (const auto& result : results) {
+    for (const TaskScore& score : task_scores(result)) {
+      Totals& task = totals[score.task];
+      task.earned += score.score;
+      task.available += score.max_score;
+      task.full += score.max_score > 0 && score.score == score.max_score;
     }
-    const double mean = available > 0 ? earned / available : 0;
-    const double rate = results.empty() ? 0 : static_cast<double>(full) / results.size();
+  }
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const Totals& task = totals[tasks[i]];
+    const double mean = task.available > 0 ? task.earned / task.available : 0;
+    const double rate = results.empty() ? 0 : static_cast<double>(task.full) / results.size();
     const int y = 24 + row * static_cast<int>(i);
     svg << "<text x=\"0\" y=\"" << y + 15 << "\">Task " << tasks[i] << "</text>"
         << "<rect x=\"" << left << "\" y=\"" << y << "\" width=\"" << plot
@@ -284,10 +290,7 @@ std::string student_table_html(const std::vector<SubmissionResult>& results) {
             html_escape(result.id) + "</a></td>";
     const auto scores = task_scores(result);
     for (int task : tasks) {
-      auto found = std::find_if(scores.begin(), scores.end(),
-                                [task](const TaskScore& s) { return s.task == task; });
-      const double score = found == scores.end() ? 0 : found->score;
-      html += "<td class=\"n\">" + format_points(score) + "</td>";
+      html += "<td class=\"n\">" + format_points(score_on_task(scores, task)) + "</td>";
     }
     int failed = 0;
     for (const auto& test : result.tests) failed += !test.passed;

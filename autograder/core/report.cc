@@ -111,6 +111,12 @@ std::vector<TaskScore> task_scores(const SubmissionResult& result) {
   return out;
 }
 
+double score_on_task(const std::vector<TaskScore>& scores, int task) {
+  auto found = std::find_if(scores.begin(), scores.end(),
+                            [task](const TaskScore& s) { return s.task == task; });
+  return found == scores.end() ? 0 : found->score;
+}
+
 json gradescope_results(const SubmissionResult& result) {
   json out;
   out["score"] = result.score();
@@ -263,12 +269,8 @@ std::string gradebook_csv(const std::vector<SubmissionResult>& results) {
   out << ",total,max,status\n";
   for (const auto& result : results) {
     out << csv_field(result.id);
-    auto scores = task_scores(result);
-    for (int task : tasks) {
-      auto found = std::find_if(scores.begin(), scores.end(),
-                                [task](const TaskScore& s) { return s.task == task; });
-      out << "," << (found == scores.end() ? "0" : format_points(found->score));
-    }
+    const auto scores = task_scores(result);
+    for (int task : tasks) out << "," << format_points(score_on_task(scores, task));
     out << "," << format_points(result.score()) << "," << format_points(result.max_score()) << ","
         << to_string(result.status) << "\n";
   }

@@ -35,6 +35,9 @@ std::string test_number(const SubmissionResult& result, std::size_t index);
 /// Per-task subtotals, in task order.
 std::vector<TaskScore> task_scores(const SubmissionResult& result);
 
+/// Points earned on `task` among `scores` (0 for a task with no test there).
+double score_on_task(const std::vector<TaskScore>& scores, int task);
+
 /// Gradescope's results.json for one submission. Public tests are
 /// `visible`; hidden tests are `after_due_date` with short messages.
 nlohmann::json gradescope_results(const SubmissionResult& result);
