@@ -182,13 +182,23 @@ void save_class(const Lab& lab, const std::vector<SubmissionResult>& results, co
   store.write_class_files(results.empty() ? "" : results.front().kit_version);
 }
 
-Problems golden_results(const Kit& kit, const Lab& lab, const SelftestOptions& options) {
-  std::vector<Sample> samples = materialize_samples(kit, lab);
+// Grades `samples` of `lab` as the golden results were made (one run, the
+// sample configurations), and saves them as the lab's sample class.
+std::vector<SubmissionResult> grade_samples(const Kit& kit, const Lab& lab,
+                                            const std::vector<Sample>& samples,
+                                            const SelftestOptions& options) {
   std::vector<Submission> submissions;
   for (const auto& sample : samples) submissions.push_back(sample.submission);
   GradeOptions grading = options.grading;
   grading.runs = kSampleRuns;
   grading.configs = lab.sample_configs;
+  std::vector<SubmissionResult> results = grade(kit, lab, submissions, grading);
+  save_class(lab, results, sample_class_dir(options, lab));
+  return results;
+}
+
+Problems golden_results(const Kit& kit, const Lab& lab, const SelftestOptions& options) {
+  std::vector<Sample> samples = materialize_samples(kit, lab);
   Problems problems;
   std::set<std::string> correct;
   std::map<std::string, std::vector<std::string>> unsettled;
@@ -196,9 +206,7 @@ Problems golden_results(const Kit& kit, const Lab& lab, const SelftestOptions& o
     if (sample.correct) correct.insert(sample.name);
     if (!sample.unsettled.empty()) unsettled[sample.name] = sample.unsettled;
   }
-  const std::vector<SubmissionResult> results = grade(kit, lab, submissions, grading);
-  save_class(lab, results, sample_class_dir(options, lab));
-  for (const auto& result : results) {
+  for (const auto& result : grade_samples(kit, lab, samples, options)) {
     if (correct.count(result.id) != 0 && result.score() != result.max_score()) {
       // What it lost, in the test's own words: a correct solution losing a
       // point once is the flake this check is here to find.
@@ -487,13 +495,7 @@ Problems class_pages_in_browser(const Kit& kit, const Lab& lab, const SelftestOp
   const fs::path dir = sample_class_dir(options, lab);
   if (classes_saved.count(lab.id) == 0) {
     // Run without the golden check (--only): grade the samples here.
-    GradeOptions grading = options.grading;
-    grading.runs = kSampleRuns;
-    grading.configs = lab.sample_configs;
-    std::vector<Submission> submissions;
-    for (const auto& sample : materialize_samples(kit, lab))
-      submissions.push_back(sample.submission);
-    save_class(lab, grade(kit, lab, submissions, grading), dir);
+    grade_samples(kit, lab, materialize_samples(kit, lab), options);
   }
   const std::vector<SubmissionResult> results = ResultStore(dir, lab).all();
 
