@@ -77,15 +77,6 @@ sortAsked();
 window.addEventListener("hashchange", sortAsked);
 </script>)";
 
-std::string page_head(const std::string& title, bool script) {
-  return std::string("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n") +
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-         "style-src 'unsafe-inline'; img-src data:; script-src " +
-         (script ? "'unsafe-inline'" : "'none'") + "\">\n<title>" + html_escape(title) +
-         "</title>\n" + kStyle + "\n</head>\n<body>\n";
-}
-
 std::string fixed(double value, int digits) {
   char text[64];
   std::snprintf(text, sizeof text, "%.*f", digits, value);
@@ -324,6 +315,15 @@ std::optional<SimilarityLink> similarity_in(const fs::path& dir) {
 
 }  // namespace
 
+std::string html_page_head(const std::string& title, const std::string& style, bool script) {
+  return std::string("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n") +
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+         "style-src 'unsafe-inline'; img-src data:; script-src " +
+         (script ? "'unsafe-inline'" : "'none'") + "\">\n<title>" + html_escape(title) +
+         "</title>\n" + style + "\n</head>\n<body>\n";
+}
+
 std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : visible(text)) {
@@ -418,7 +418,8 @@ std::string class_page_html(const std::string& title, const std::vector<Submissi
 
   std::ostringstream html;
   html
-      << page_head(title + ": class", true) << "<h1>" << html_escape(title) << "</h1>\n"
+      << html_page_head(title + ": class", kStyle, true) << "<h1>" << html_escape(title)
+      << "</h1>\n"
       << "<p class=\"lead\">" << results.size() << " submissions; mean " << fixed(mean, 2) << "/"
       << format_points(max_score) << ", median " << format_points(median(scores)) << "/"
       << format_points(max_score) << ", full marks " << full << ". Files: <a "
@@ -464,7 +465,7 @@ std::string class_page_html(const std::string& title, const std::vector<Submissi
 
 std::string student_page_html(const std::string& title, const SubmissionResult& result) {
   std::ostringstream html;
-  html << page_head(result.id + ": " + title, false)
+  html << html_page_head(result.id + ": " + title, kStyle, false)
        << "<nav><a href=\"../index.html\">&larr; the class</a></nav>\n<h1>"
        << html_escape(result.id) << "</h1>\n<p class=\"lead\">" << html_escape(title)
        << ". Status: <strong" << (result.status == Status::graded ? "" : " class=\"bad\"") << ">"

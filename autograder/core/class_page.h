@@ -55,6 +55,12 @@ std::string score_histogram_svg(const std::vector<SubmissionResult>& results);
 /// made visible.
 std::string html_escape(const std::string& text);
 
+/// The start of a self-contained page, up to and including `<body>`: its
+/// `title`, a `<style>` element, and a content security policy that lets
+/// nothing load and no script run but the page's own inline one when
+/// `script` (nothing works from file:// without a network either way).
+std::string html_page_head(const std::string& title, const std::string& style, bool script);
+
 /// Writes `index.html` into `dir` and `report.html` into each student's
 /// folder `dir/<id>`, linking the similarity summary that `proctor similar`
 /// left in `dir/_similarity` if there is one.

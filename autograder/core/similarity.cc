@@ -194,30 +194,21 @@ Base read_base(const Lab& lab) {
 constexpr const char* kRunColors[] = {"#ffe08a", "#b8e0ff", "#c9f2c0",
                                       "#f7c6e0", "#e0d0ff", "#ffd0b0"};
 
-std::string page_start(const std::string& title) {
-  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-         "style-src 'unsafe-inline'\">\n<title>" +
-         html_escape(title) +
-         "</title>\n<style>\n"
-         "body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1400px;padding:12px "
-         "16px;color:#1d1d1d}\n"
-         "h1{font-size:1.4em}h2{font-size:1.12em;margin-top:1.5em}\n"
-         "table{border-collapse:collapse;font-size:.92em}th,td{padding:3px 8px;border-bottom:1px "
-         "solid #e4e4e4;text-align:left}th{background:#f3f3f3}\n"
-         ".n{text-align:right;font-variant-numeric:tabular-nums}.wrap{overflow-x:auto}\n"
-         ".hot{background:#fff4d6}.sides{display:flex;flex-wrap:wrap;gap:14px}\n"
-         ".side{flex:1 1 440px;min-width:0;overflow-x:auto}\n"
-         "pre{font-size:12px;line-height:1.35;margin:0;background:#fafafa;border:1px solid "
-         "#ddd;padding:4px 0}\n"
-         "pre span{display:block;padding:0 6px;white-space:pre}.base{color:#999}\n"
-         "i{font-style:normal;color:#999;display:inline-block;width:3.2em;text-align:right;"
-         "margin-right:.8em;user-select:none}\n"
-         "@media print{body{max-width:none}a{color:inherit;text-decoration:none}.side{flex-basis:"
-         "45%}pre span{white-space:pre-wrap}}\n"
-         "</style>\n</head>\n<body>\n";
-}
+// The pages' own styles: code side by side, numbered lines, runs coloured.
+constexpr char kStyle[] = R"(<style>
+body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1400px;padding:12px 16px;color:#1d1d1d}
+h1{font-size:1.4em}h2{font-size:1.12em;margin-top:1.5em}
+table{border-collapse:collapse;font-size:.92em}th,td{padding:3px 8px;border-bottom:1px solid #e4e4e4;text-align:left}th{background:#f3f3f3}
+.n{text-align:right;font-variant-numeric:tabular-nums}.wrap{overflow-x:auto}
+.hot{background:#fff4d6}.sides{display:flex;flex-wrap:wrap;gap:14px}
+.side{flex:1 1 440px;min-width:0;overflow-x:auto}
+pre{font-size:12px;line-height:1.35;margin:0;background:#fafafa;border:1px solid #ddd;padding:4px 0}
+pre span{display:block;padding:0 6px;white-space:pre}.base{color:#999}
+i{font-style:normal;color:#999;display:inline-block;width:3.2em;text-align:right;margin-right:.8em;user-select:none}
+@media print{body{max-width:none}a{color:inherit;text-decoration:none}.side{flex-basis:45%}pre span{white-space:pre-wrap}}
+</style>)";
+
+std::string page_start(const std::string& title) { return html_page_head(title, kStyle, false); }
 
 std::string pair_page_name(const SimilarPair& pair) {
   return pair.first + "--" + pair.second + ".html";
