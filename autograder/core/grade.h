@@ -79,7 +79,8 @@ std::vector<Staged> stage_submissions(const Kit& kit, const Lab& lab,
 
 /// The version of the kit a result of `lab` is graded against: SHA-256 of
 /// the lab's contract, public and hidden tests, skeleton and reference, the
-/// shared test code and Bazel set-up, the grader itself, and the grading
+/// shared test code (testing/, and every folder of autograder/hidden that is
+/// no lab's own) and Bazel set-up, the grader itself, and the grading
 /// settings (configurations, runs, public only) that `options` give.
 std::string kit_version(const Kit& kit, const Lab& lab, const GradeOptions& options);
 

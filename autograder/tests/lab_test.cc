@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "autograder/core/grade.h"
 #include "autograder/tests/scratch.h"
 
 namespace fs = std::filesystem;
@@ -102,4 +103,34 @@ TEST_CASE("the edition is recorded in kit.json, and a student kit keeps its skel
   CHECK_THROWS_WITH(proctor::Kit(root), Catch::Contains("teacher"));
   fs::remove(root / "kit.json");
   CHECK_THROWS_WITH(proctor::Kit(root), Catch::Contains("kit.json"));
+}
+
+TEST_CASE("the kit version follows the lab's hidden tests and the shared ones, not another lab's") {
+  const fs::path root = make_kit(
+      "version", R"({"title": "P", "library": "processes", "student_files": ["processes.cc"]})");
+  std::ofstream(root / "labs/01_processes/processes.cc") << "// the skeleton\n";
+  std::ofstream(root / ".bazelrc") << "";
+  fs::create_directories(root / "labs/02_threads");
+  std::ofstream(root / "labs/02_threads/lab.json")
+      << R"({"title": "T", "library": "threads", "student_files": ["threads.cc"]})";
+  for (const char* dir : {"01_processes", "02_threads", "timing"}) {
+    fs::create_directories(root / "autograder/hidden" / dir);
+    std::ofstream(root / "autograder/hidden" / dir / "code.h") << "// one\n";
+  }
+  const proctor::Kit kit(root);
+  REQUIRE(kit.labs().size() == 2);
+  const proctor::Lab& lab = kit.find("01");
+  auto version = [&] { return proctor::kit_version(kit, lab, {}); };
+  const std::string first = version();
+  CHECK(version() == first);
+
+  std::ofstream(root / "autograder/hidden/02_threads/code.h") << "// two\n";
+  CHECK(version() == first);
+
+  std::ofstream(root / "autograder/hidden/timing/code.h") << "// two\n";
+  const std::string shared_changed = version();
+  CHECK(shared_changed != first);
+
+  std::ofstream(root / "autograder/hidden/01_processes/code.h") << "// two\n";
+  CHECK(version() != shared_changed);
 }
