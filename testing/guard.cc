@@ -3,11 +3,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -216,6 +218,51 @@ std::string wait_child(pid_t pid, std::chrono::milliseconds deadline) {
   if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
   return "ended with wait status " + std::to_string(status);
 }
+
+long resident_kib() {
+  // Plain system calls: the fork handler below runs it between a thread's
+  // call to fork() and the fork itself.
+  const int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char text[128] = {};
+  const ssize_t got = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  long size = 0;
+  long resident = 0;
+  if (got <= 0 || std::sscanf(text, "%ld %ld", &size, &resident) != 2) return -1;
+  return resident * (::sysconf(_SC_PAGESIZE) / 1024);
+}
+
+namespace {
+
+std::atomic<bool> watching_forks{false};
+std::atomic<int> forks_seen{0};
+std::atomic<long> largest_at_fork{-1};
+
+void note_resident_at_fork() {
+  if (!watching_forks.load()) return;
+  const long now = resident_kib();
+  long largest = largest_at_fork.load();
+  while (now > largest && !largest_at_fork.compare_exchange_weak(largest, now)) {
+  }
+  forks_seen.fetch_add(1);
+}
+
+}  // namespace
+
+ResidentAtFork::ResidentAtFork() {
+  static const int registered = ::pthread_atfork(note_resident_at_fork, nullptr, nullptr);
+  (void)registered;
+  forks_seen.store(0);
+  largest_at_fork.store(-1);
+  watching_forks.store(true);
+}
+
+ResidentAtFork::~ResidentAtFork() { watching_forks.store(false); }
+
+int ResidentAtFork::forks() const { return forks_seen.load(); }
+
+long ResidentAtFork::largest_kib() const { return largest_at_fork.load(); }
 
 std::string proc_line(pid_t pid, const std::string& what) {
   std::ifstream file("/proc/" + std::to_string(pid) + "/" + what);

@@ -65,6 +65,29 @@ std::string wait_child(pid_t pid, std::chrono::milliseconds deadline);
 /// none.
 std::string proc_line(pid_t pid, const std::string& what);
 
+/// Resident memory of the calling process in KiB (from /proc/self/statm), or
+/// -1 if it cannot be read.
+long resident_kib();
+
+/// While it lives, notes the calling process's resident memory at each
+/// fork() it makes: how much of the memory a fork has to copy page entries
+/// for was really there, decided from the call rather than from its timing
+/// (memory mapped but never touched is not resident, and fork stays cheap).
+/// Uses a pthread_atfork handler, which fork() runs and vfork(), posix_spawn
+/// and a raw clone do not: forks() then stays 0. One at a time.
+class ResidentAtFork {
+ public:
+  ResidentAtFork();
+  ~ResidentAtFork();
+  ResidentAtFork(const ResidentAtFork&) = delete;
+  ResidentAtFork& operator=(const ResidentAtFork&) = delete;
+
+  /// How many forks the process made since construction.
+  int forks() const;
+  /// The largest resident memory at one of them, in KiB (-1 if none).
+  long largest_kib() const;
+};
+
 /// Runs `argv` through /bin/sh -c for fixtures; returns true on exit status 0.
 bool shell_ok(const std::string& command);
 

@@ -7,7 +7,8 @@
 /// A loaded machine disturbs every figure, the reference's too, so a check
 /// is decided against the reference (decide()): the student passes as soon
 /// as one attempt passes; fails only when two attempts in which the
-/// reference passed the same check did not; and where the reference kept
+/// reference passed the same check (or the student missed it by more than
+/// the machine's disturbance explains) did not; and where the reference kept
 /// failing it, the machine was too noisy to tell: the student keeps the
 /// point and the report says so (require_decided()).
 
@@ -20,8 +21,11 @@
 
 namespace timing {
 
+/// How far a figure may be from the reference's either way: a factor of 3.
+inline constexpr double kBand = 3.0;
+
 /// True if `measured` is within a factor of `band` of `yardstick` either way.
-inline bool within(double measured, double yardstick, double band = 3.0) {
+inline bool within(double measured, double yardstick, double band = kBand) {
   return measured > 0 && yardstick > 0 && measured <= yardstick * band &&
          measured >= yardstick / band;
 }
@@ -61,25 +65,41 @@ Paired paired(Student student, Yardstick yardstick, int rounds = 5) {
 
 /// One attempt at a timing check: whether the student's figures pass it,
 /// whether the reference's, measured alongside, passed it as well (or were
-/// steady enough to judge by), and what was seen.
+/// steady enough to judge by), what was seen, and whether the student
+/// missed a comparison by more than the reference's own disturbance could
+/// explain.
 struct Attempt {
   bool student = true;
   bool reference = true;
   std::string seen;
+  bool decisive = false;
 };
 
 /// Adds one paired comparison to an attempt: the student's figure within
 /// the band of the reference's, and the reference steady across its rounds.
+/// A reference that was not steady still decides a figure that is off by
+/// more than the band times the reference's own spread (slowest round over
+/// fastest): a machine that slowed the reference 4x cannot make a correct
+/// solution look 12x off, but a memory never touched, a figure in the wrong
+/// unit or a cost never measured is off by far more (30x to 1000x). Without
+/// this, a busy machine let those keep their point (the check came out
+/// undecided), about once in a dozen runs with every core busy.
 inline void add(Attempt& attempt, const std::string& what, const Paired& figures,
                 const std::string& unit = "ns") {
-  attempt.student = attempt.student && within(figures.student, figures.reference);
+  const bool ok = within(figures.student, figures.reference);
+  attempt.student = attempt.student && ok;
   attempt.reference = attempt.reference && within(figures.reference_slowest, figures.reference);
+  const double spread = figures.reference_slowest / figures.reference;
+  attempt.decisive = attempt.decisive ||
+                     (!ok && std::isfinite(spread) &&
+                      !within(figures.student, figures.reference, kBand * std::max(1.0, spread)));
   attempt.seen += compare(what, figures.student, figures.reference, unit) + "; ";
 }
 
 /// Decides a timing check against the reference measured in the same run:
 /// "passed: ..." as soon as one attempt passes the student; "failed: ..."
-/// once two attempts in which the reference passed the same check did not;
+/// once two attempts in which the reference passed the same check (or the
+/// student missed it decisively, see add()) did not;
 /// "undecided: ..." when the reference kept failing it too (a machine too
 /// busy to tell).
 template <typename Check>
@@ -90,7 +110,7 @@ std::string decide(Check check, int attempts = 3) {
     const Attempt attempt = check();
     if (attempt.student) return "passed: " + attempt.seen;
     seen = attempt.seen;
-    if (attempt.reference && ++failed == 2) return "failed: " + seen;
+    if ((attempt.reference || attempt.decisive) && ++failed == 2) return "failed: " + seen;
   }
   return "undecided: " + seen;
 }
